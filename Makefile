@@ -1,0 +1,74 @@
+# Two commands matter: `make run` and `make test`. Both set up whatever they need and are
+# quick the second time (a stamp file records that the dependencies are installed).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
+
+.PHONY: run test test-sqlite test-postgres install lint format clean postgres
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+ifeq ($(DEBUG),1)
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+else
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+endif
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# PostgreSQL: start the local cluster if it is installed but stopped. Never fails: the test
+# target says loudly when PostgreSQL is missing.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && ls /etc/postgresql >/dev/null 2>&1; then \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n1) main start || true; \
+	  for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: install postgres
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== PostgreSQL: running the suite against $(PG_SERVER)"; \
+	  TEST_POSTGRES_SERVER=$(PG_SERVER) $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! PostgreSQL is NOT reachable on 127.0.0.1:5432: the PostgreSQL half of the suite !!"; \
+	  echo "!! did NOT run. Only SQLite was tested. Start PostgreSQL and run 'make test' again. !!"; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo ""; \
+	  if [ -n "$$REQUIRE_POSTGRES" ]; then exit 1; fi; \
+	fi
+
+test: lint
+	@echo "== SQLite"
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

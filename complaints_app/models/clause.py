@@ -1,0 +1,91 @@
+"""The ordinance's provisions, versioned so old cases keep the text in force on their date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints_app.extensions import db
+from complaints_app.models.types import UTCDateTime
+from complaints_app.timeutil import utcnow
+
+
+class Clause(db.Model):
+    """One version of one provision. The row for a code with no ``effective_to`` is current."""
+
+    __tablename__ = "clause"
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_clause_code_version"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "effective_to IS NULL OR effective_to > effective_from", name="effective_range"
+        ),
+        Index("ix_clause_code_effective", "code", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    section: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(120))
+    full_text: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    complaint_eligible: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    questions: Mapped[list[GuidedQuestion]] = relationship(
+        back_populates="clause", order_by="GuidedQuestion.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def anchor(self) -> str:
+        """The stable fragment of this clause on /policy, e.g. ``clause-2c``."""
+        return f"clause-{self.code}"
+
+    @classmethod
+    def current_select(cls):
+        """Current versions of every clause, in ordinance order."""
+        return select(cls).where(cls.effective_to.is_(None)).order_by(cls.position)
+
+    @classmethod
+    def in_force_select(cls, code: str, on: date):
+        """The version of ``code`` in force on ``on``."""
+        return (
+            select(cls)
+            .where(cls.code == code, cls.effective_from <= on)
+            .where((cls.effective_to.is_(None)) | (cls.effective_to > on))
+            .limit(1)
+        )
+
+
+class GuidedQuestion(db.Model):
+    """A plain-language intake question; a "yes" suggests an allegation under its clause."""
+
+    __tablename__ = "guided_question"
+    __table_args__ = (UniqueConstraint("clause_id", "key", name="uq_guided_question_clause_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    prompt: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer)
+
+    clause: Mapped[Clause] = relationship(back_populates="questions")

@@ -1,0 +1,243 @@
+"""A complaint (case), its allegations and its evidence files."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from complaints_app.crypto import Sealed
+from complaints_app.extensions import db
+from complaints_app.models.base import enum_type
+from complaints_app.models.types import UTCDateTime
+from complaints_app.timeutil import utcnow
+
+
+class Channel(enum.Enum):
+    WEB = "web"
+    ADVOCATE = "advocate"
+    API = "api"
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    MAIL = "mail"
+
+
+class Agency(enum.Enum):
+    POLICE = "police"
+    JAIL = "jail"
+    OTHER_CITY = "other_city"
+    UNKNOWN = "unknown"
+
+
+class Status(enum.Enum):
+    SUBMITTED = "submitted"
+    TRIAGE = "triage"
+    INVESTIGATION = "investigation"
+    REVIEW = "review"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.TRIAGE, Status.INVESTIGATION, Status.REVIEW)
+
+
+class ClosureReason(enum.Enum):
+    NO_TRUST_ACT_ALLEGATION = "no_trust_act_allegation"
+    OUTSIDE_JURISDICTION = "outside_jurisdiction"
+    DUPLICATE = "duplicate"
+    REFERRED = "referred"
+    WITHDRAWN = "withdrawn"
+    FINDINGS_APPROVED = "findings_approved"
+
+
+class Disposition(enum.Enum):
+    SUSTAINED = "sustained"
+    NOT_SUSTAINED = "not_sustained"
+    EXONERATED = "exonerated"
+    UNFOUNDED = "unfounded"
+    POLICY_FAILURE = "policy_failure"
+    NO_FINDING = "no_finding"
+
+
+class ContactMethod(enum.Enum):
+    EMAIL = "email"
+    PHONE = "phone"
+    TEXT = "text"
+    MAIL = "mail"
+
+
+class ReferenceCounter(db.Model):
+    """The last case number handed out in a year; its row lock serialises numbering."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Complaint(db.Model):
+    """One case. Personal data lives only in the sealed ``*_ct`` columns."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        UniqueConstraint("reference_year", "reference_number", name="uq_complaint_year_number"),
+        CheckConstraint("reference_number > 0", name="reference_number_positive"),
+        CheckConstraint("NOT anonymous OR contact_ct IS NULL", name="anonymous_has_no_contact"),
+        CheckConstraint(
+            "(status = 'closed') = (closure_reason IS NOT NULL)", name="closed_has_reason"
+        ),
+        CheckConstraint(
+            "organisation_id IS NULL OR consent_attested_at IS NOT NULL",
+            name="advocate_filing_has_consent",
+        ),
+        CheckConstraint(
+            "closure_reason != 'duplicate' OR merged_into_id IS NOT NULL",
+            name="duplicate_names_survivor",
+        ),
+        CheckConstraint(
+            "merged_into_id IS NULL OR merged_into_id != id", name="not_merged_into_self"
+        ),
+        Index("ix_complaint_status_received", "status", "received_at"),
+        Index("ix_complaint_incident_agency", "incident_date", "agency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    reference_year: Mapped[int] = mapped_column(Integer)
+    reference_number: Mapped[int] = mapped_column(Integer)
+    tracking_hash: Mapped[str] = mapped_column(String(64))
+    # Keyed hash of the form's one-time token: a second post of the same form finds this case.
+    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    status: Mapped[Status] = mapped_column(
+        enum_type(Status, "status"), default=Status.SUBMITTED, index=True
+    )
+    closure_reason: Mapped[ClosureReason | None] = mapped_column(
+        enum_type(ClosureReason, "closure_reason")
+    )
+
+    incident_date: Mapped[date] = mapped_column(Date)
+    incident_time: Mapped[str | None] = mapped_column(String(40))
+    incident_place: Mapped[str] = mapped_column(String(300))
+    agency: Mapped[Agency] = mapped_column(enum_type(Agency, "agency"))
+    agency_detail: Mapped[str | None] = mapped_column(String(200))
+    narrative_ct: Mapped[str | None] = mapped_column(Text)
+    findings_summary_ct: Mapped[str | None] = mapped_column(Text)
+    preferred_language: Mapped[str] = mapped_column(String(12), default="en")
+
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    # Sealed JSON: name, email, phone, postal address, preferred method, when to reach.
+    contact_ct: Mapped[str | None] = mapped_column(Text)
+    contact_method: Mapped[ContactMethod | None] = mapped_column(
+        enum_type(ContactMethod, "contact_method")
+    )
+    safe_to_contact: Mapped[bool | None] = mapped_column(Boolean)
+    contact_email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    consent_attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    screened_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    investigation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While the office waits on the complainant the investigation clock stops.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    narrative = Sealed("narrative_ct", row_attr="reference")
+    findings_summary = Sealed("findings_summary_ct", row_attr="reference")
+    contact_json = Sealed("contact_ct", row_attr="reference")
+
+    allegations: Mapped[list[Allegation]] = relationship(
+        back_populates="complaint", order_by="Allegation.position", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="complaint", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Allegation(db.Model):
+    """One alleged violation within a complaint, under one clause version."""
+
+    __tablename__ = "allegation"
+    __table_args__ = (
+        CheckConstraint(
+            "NOT clause_confirmed OR clause_id IS NOT NULL", name="confirmed_has_clause"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    # Null for "something else" until staff pick the clause.
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), index=True)
+    suggested_by: Mapped[str | None] = mapped_column(String(50))
+    clause_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    subject_agency: Mapped[Agency | None] = mapped_column(enum_type(Agency, "subject_agency"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Facts some clauses need (2c: warrant presented, hours extended; 2e: kind of access; …).
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    disposition: Mapped[Disposition | None] = mapped_column(enum_type(Disposition, "disposition"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="allegations")
+    clause = relationship("Clause")
+
+
+class Attachment(db.Model):
+    """An evidence file: the bytes live encrypted under a random name outside ``static/``."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    original_name_ct: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(60))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    added_by_complainant: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    original_name = Sealed("original_name_ct", row_attr="storage_key")
+
+    complaint: Mapped[Complaint] = relationship(back_populates="attachments")

@@ -1,0 +1,24 @@
+"""Rate-limit keys that never store a client address or a case reference in plain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app, request
+
+
+def _keyed(value: str) -> str:
+    key = current_app.config["HASH_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_key() -> str:
+    """The client's address, hashed: limits apply per client without keeping the address."""
+    return "c:" + _keyed(request.remote_addr or "unknown")
+
+
+def reference_key() -> str:
+    """The case reference a tracking attempt names, hashed, so guesses are limited per case."""
+    reference = (request.form.get("reference") or "").strip().upper()
+    return "r:" + _keyed(reference)

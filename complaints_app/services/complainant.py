@@ -1,0 +1,72 @@
+"""What a complainant sees and does on /track, holding reference and tracking code."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from complaints_app.extensions import db
+from complaints_app.models import (
+    ActorKind,
+    CaseEvent,
+    Complaint,
+    EventKind,
+    Status,
+    Visibility,
+)
+from complaints_app.services import audit
+
+STATUS_TEXT = {
+    Status.SUBMITTED: (
+        _l("Received"),
+        _l("We have your complaint. Someone from the office will read it and write to you here."),
+    ),
+    Status.TRIAGE: (
+        _l("Being reviewed"),
+        _l("The office is reviewing your complaint to decide what happens next."),
+    ),
+    Status.INVESTIGATION: (
+        _l("Being investigated"),
+        _l("An investigator is looking into what happened. This can take several weeks."),
+    ),
+    Status.REVIEW: (
+        _l("Findings under review"),
+        _l("The investigator has finished. A supervisor is checking the findings."),
+    ),
+    Status.CLOSED: (
+        _l("Closed"),
+        _l("This case is closed. The messages below explain the outcome."),
+    ),
+}
+
+
+def status_text(complaint: Complaint) -> tuple[str, str]:
+    """The case status in plain words: a short name and one sentence."""
+    return STATUS_TEXT[complaint.status]
+
+
+def public_timeline(complaint: Complaint) -> list[CaseEvent]:
+    """The events the complainant may see, oldest first."""
+    return list(
+        db.session.execute(
+            select(CaseEvent)
+            .where(
+                CaseEvent.complaint_id == complaint.id,
+                CaseEvent.visibility == Visibility.COMPLAINANT,
+            )
+            .order_by(CaseEvent.seq)
+        ).scalars()
+    )
+
+
+def reply(complaint: Complaint, text: str) -> CaseEvent:
+    """A message or new information from the complainant. Answering restarts the office's
+    clock if it was waiting on them."""
+    complaint.waiting_since = None
+    return audit.record(
+        complaint,
+        EventKind.MESSAGE_FROM_COMPLAINANT,
+        actor_kind=ActorKind.COMPLAINANT,
+        visibility=Visibility.COMPLAINANT,
+        body=text,
+    )

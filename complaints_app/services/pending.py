@@ -1,0 +1,95 @@
+"""Files kept between a form with mistakes and the corrected form, so nothing is lost.
+
+They are sealed like stored evidence, filed under a keyed hash of the form's one-time token
+(only the browser holding that form can name them), and removed when the case is filed or
+after a day.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from complaints_app.crypto import keyed_hash, open_bytes, seal_bytes
+from complaints_app.services.uploads import PreparedFile
+
+MAX_AGE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    id: str
+    name: str
+
+
+def _folder(token: str) -> tuple[Path, str]:
+    tag = keyed_hash("pending-files", token)[:40]
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "pending" / tag, tag
+
+
+def save(token: str, files: list[PreparedFile]) -> None:
+    """Keep cleaned files for this form until it is sent again."""
+    if not token or not files:
+        return
+    folder, tag = _folder(token)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    existing = len(list(folder.glob("*.bin")))
+    for offset, prepared in enumerate(files):
+        n = str(existing + offset)
+        meta = json.dumps({"name": prepared.original_name, "type": prepared.content_type})
+        (folder / f"{n}.bin").write_bytes(seal_bytes(prepared.data, "pending", n, tag))
+        (folder / f"{n}.meta").write_bytes(seal_bytes(meta.encode(), "pending-meta", n, tag))
+
+
+def listing(token: str) -> list[PendingFile]:
+    """Names of the files kept for this form."""
+    if not token:
+        return []
+    folder, tag = _folder(token)
+    result = []
+    for meta in sorted(folder.glob("*.meta"), key=lambda p: int(p.stem)):
+        info = json.loads(open_bytes(meta.read_bytes(), "pending-meta", meta.stem, tag))
+        result.append(PendingFile(id=meta.stem, name=info["name"]))
+    return result
+
+
+def load(token: str, keep: list[str]) -> list[PreparedFile]:
+    """The kept files the person still wants, in the order they were added."""
+    if not token:
+        return []
+    folder, tag = _folder(token)
+    result = []
+    for item in listing(token):
+        if item.id not in keep:
+            continue
+        info = json.loads(
+            open_bytes((folder / f"{item.id}.meta").read_bytes(), "pending-meta", item.id, tag)
+        )
+        data = open_bytes((folder / f"{item.id}.bin").read_bytes(), "pending", item.id, tag)
+        result.append(PreparedFile(info["name"], info["type"], data))
+    return result
+
+
+def clear(token: str) -> None:
+    """Forget every file kept for this form."""
+    if token:
+        shutil.rmtree(_folder(token)[0], ignore_errors=True)
+
+
+def sweep(now: float | None = None) -> int:
+    """Remove kept files of forms abandoned for more than a day. Returns folders removed."""
+    root = Path(current_app.config["UPLOAD_FOLDER"]) / "pending"
+    if not root.exists():
+        return 0
+    cutoff = (now or time.time()) - MAX_AGE_SECONDS
+    removed = 0
+    for folder in root.iterdir():
+        if folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -1,0 +1,112 @@
+"""Case references and tracking codes.
+
+A tracking code is 120 random bits written as 24 characters of Crockford's base32 in groups of
+four (no I, L, O or U, so it reads aloud without confusion). It is shown once and stored only as
+a keyed hash. It is derived from the form's one-time submission token, so posting the same form
+twice shows the same receipt without the code ever being stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from complaints_app.crypto import keyed_hash
+from complaints_app.extensions import db
+from complaints_app.models import Complaint, ReferenceCounter
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_CHARS = 24
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{4,6}$")
+
+
+def new_submission_token() -> str:
+    """A one-time token for a blank form (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def _encode(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    chars = []
+    for _ in range(CODE_CHARS):
+        number, digit = divmod(number, 32)
+        chars.append(ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+def code_for_token(token: str) -> str:
+    """The tracking code belonging to a submission token, grouped for reading aloud."""
+    key = current_app.config["HASH_KEY"].encode()
+    raw = hmac.new(key, b"tracking-code\x1f" + token.encode(), hashlib.sha256).digest()[:15]
+    code = _encode(raw)
+    return "-".join(code[i : i + 4] for i in range(0, CODE_CHARS, 4))
+
+
+def normalise_code(text: str) -> str:
+    """What the resident typed, without spaces or dashes, with look-alike letters mapped."""
+    return re.sub(r"[\s\-]", "", text or "").upper().translate(_CONFUSABLE)
+
+
+def hash_code(code: str) -> str:
+    """The keyed hash stored instead of the code."""
+    return keyed_hash("tracking-code", normalise_code(code))
+
+
+def hash_submission_token(token: str) -> str:
+    """The keyed hash of a submission token, unique per case."""
+    return keyed_hash("submission-token", token)
+
+
+def normalise_reference(text: str) -> str:
+    """A reference as typed (any case, stray spaces) in its canonical form."""
+    return re.sub(r"\s+", "", text or "").upper()
+
+
+def next_reference(year: int) -> tuple[str, int]:
+    """Hand out the next case number of ``year``.
+
+    The counter row is created if missing (a no-op when another request just made it) and
+    then incremented in one UPDATE … RETURNING, whose row lock (PostgreSQL) or write lock
+    (SQLite) holds until commit, so concurrent submissions never get the same number.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(ReferenceCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    number = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)
+        .values(last_number=ReferenceCounter.last_number + 1)
+        .returning(ReferenceCounter.last_number)
+    ).scalar_one()
+    prefix = current_app.config["REFERENCE_PREFIX"]
+    return f"{prefix}-{year}-{number:04d}", number
+
+
+def find_case(reference: str, code: str) -> Complaint | None:
+    """The case named by ``reference`` if ``code`` is its tracking code, else None.
+
+    Both wrong-reference and wrong-code take the same path to a constant-time comparison, so
+    the answer does not tell which one was wrong.
+    """
+    ref = normalise_reference(reference)
+    candidate = hash_code(code)
+    complaint = None
+    if REFERENCE_RE.match(ref):
+        complaint = db.session.execute(
+            select(Complaint).where(Complaint.reference == ref)
+        ).scalar_one_or_none()
+    stored = complaint.tracking_hash if complaint is not None else "0" * 64
+    if hmac.compare_digest(stored, candidate) and complaint is not None:
+        return complaint
+    return None

@@ -1,0 +1,56 @@
+"""Values and filters every template can use."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup, escape
+
+from complaints_app.timeutil import to_city
+
+
+def policy_text(text: str | None) -> str:
+    """Fill the ordinance's template placeholders with the configured names."""
+    if not text:
+        return ""
+    cfg = current_app.config
+    return text.format_map(
+        {
+            "city": cfg["CITY_NAME"],
+            "office": cfg["OFFICE_NAME"],
+            "reporting_start": format_date(cfg["REPORTING_START"], "long"),
+        }
+    )
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text shown as paragraphs, escaped; blank lines separate paragraphs."""
+    if not text:
+        return Markup("")
+    parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return Markup("\n").join(
+        Markup("<p>") + Markup("<br>").join(escape(line) for line in p.split("\n")) + Markup("</p>")
+        for p in parts
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor and filters."""
+
+    @app.context_processor
+    def _site() -> dict:
+        cfg = current_app.config
+        return {
+            "city_name": cfg["CITY_NAME"],
+            "office_name": cfg["OFFICE_NAME"],
+            "policy_title": cfg["POLICY_TITLE"],
+            "current_locale": str(get_locale() or "en"),
+            "languages": cfg["LANGUAGES"],
+        }
+
+    app.jinja_env.filters["policy"] = policy_text
+    app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
+        format_datetime(to_city(d), fmt) if d else ""
+    )

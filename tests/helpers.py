@@ -1,0 +1,104 @@
+"""Helpers that drive the app the way a browser would."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+from flask.testing import FlaskClient
+from PIL import Image
+
+HIDDEN_RE = re.compile(r'<input[^>]*name="(csrf_token|submission_token)"[^>]*value="([^"]*)"')
+REFERENCE_RE = re.compile(r'id="reference">([A-Z]+-\d{4}-\d{4,})<')
+CODE_RE = re.compile(r'id="tracking-code">([0-9A-Z-]+)<')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The CSRF token and submission token of the form on a page."""
+    return dict(HIDDEN_RE.findall(html))
+
+
+def valid_complaint(**overrides) -> dict:
+    """Form data for a complete, valid complaint."""
+    data = {
+        "what_happened": ["held_for_ice", "asked_status"],
+        "urgent": "no",
+        "incident_date": (date.today() - timedelta(days=3)).isoformat(),
+        "incident_time": "around 9 pm",
+        "incident_place": "Central police station",
+        "agency": "police",
+        "agency_detail": "",
+        "officers": "Badge 4417",
+        "narrative": "I was kept overnight after bail was posted because of an ICE form.",
+        "contact_choice": "contact",
+        "contact_name": "Ana Example",
+        "contact_method": "email",
+        "contact_email": "ana@example.org",
+        "contact_phone": "",
+        "contact_postal": "",
+        "contact_best_time": "",
+        "safe_to_contact": "yes",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def open_form(client: FlaskClient, url: str = "/complaints/new") -> dict[str, str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return hidden_fields(response.get_data(as_text=True))
+
+
+def post_complaint(client: FlaskClient, data: dict | None = None, files=None, hidden=None):
+    """Open the form, then post it (with files as (bytes, name) pairs)."""
+    hidden = hidden or open_form(client)
+    payload = {**hidden, **(data if data is not None else valid_complaint())}
+    if files:
+        payload["evidence"] = [(io.BytesIO(content), name) for content, name in files]
+    return client.post("/complaints/new", data=payload, content_type="multipart/form-data")
+
+
+def receipt_of(response) -> tuple[str, str]:
+    """The reference and tracking code shown on a receipt page."""
+    html = response.get_data(as_text=True)
+    ref, code = REFERENCE_RE.search(html), CODE_RE.search(html)
+    assert ref and code, "not a receipt page"
+    return ref.group(1), code.group(1)
+
+
+def sign_in_to_case(client: FlaskClient, reference: str, code: str):
+    hidden = hidden_fields(client.get("/track").get_data(as_text=True))
+    return client.post("/track", data={**hidden, "reference": reference, "code": code})
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG carrying EXIF with GPS coordinates, a camera name and a comment."""
+    img = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCameraMaker"  # Make
+    exif[0x0110] = "PhoneModelX"  # Model
+    gps = {1: "N", 2: (42.0, 21.0, 30.0), 3: "W", 4: (71.0, 3.0, 50.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif.tobytes(), comment=b"private comment")
+    return out.getvalue()
+
+
+def png_with_text() -> bytes:
+    from PIL import PngImagePlugin
+
+    img = Image.new("RGBA", (20, 20), (0, 0, 255, 128))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Ana Example")
+    out = io.BytesIO()
+    img.save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def small_pdf() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
