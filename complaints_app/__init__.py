@@ -66,9 +66,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from complaints_app.admin import bp as admin_bp
+    from complaints_app.auth import bp as auth_bp
+    from complaints_app.auth.routes import init_app as init_auth
     from complaints_app.public import bp as public_bp
+    from complaints_app.staff import bp as staff_bp
 
-    app.register_blueprint(public_bp)
+    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    init_auth(app)
+    _check_deny_by_default(app)
+
+
+# Blueprints whose every endpoint must declare a permission with @requires.
+GUARDED_BLUEPRINTS = ("staff", "admin", "org", "api")
+
+
+def _check_deny_by_default(app: Flask) -> None:
+    """Refuse to start if a guarded endpoint forgot to declare its permission."""
+    for endpoint, view in app.view_functions.items():
+        blueprint = endpoint.split(".", 1)[0]
+        if blueprint in GUARDED_BLUEPRINTS and not hasattr(view, "required_permissions"):
+            raise RuntimeError(f"{endpoint} declares no permission (use @requires)")
 
 
 def register_security(app: Flask) -> None:

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from complaints_app.extensions import db
+from complaints_app.models import Role
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +20,31 @@ def init_app(app: Flask) -> None:
         result = catalogue.seed()
         db.session.commit()
         click.echo(f"Clauses created: {result.created}; already present: {result.unchanged}.")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--org", "org_slug", help="Organisation slug (advocates only).")
+    @click.option("--name", "display_name", default="", help="Name shown to colleagues.")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def create_user(
+        email: str, role: str, org_slug: str | None, display_name: str, password_stdin: bool
+    ) -> None:
+        """Create a staff or advocate account (prompts for the password)."""
+        from complaints_app.services import accounts
+
+        if password_stdin:
+            password = click.get_text_stream("stdin").readline().rstrip("\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = accounts.create_user(
+                email, Role(role), password, org_slug=org_slug, display_name=display_name
+            )
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.email} ({user.role.value}).")
 
     keys = click.Group("keys", help="Encryption keys.")
     app.cli.add_command(keys)

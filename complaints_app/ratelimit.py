@@ -22,3 +22,9 @@ def reference_key() -> str:
     """The case reference a tracking attempt names, hashed, so guesses are limited per case."""
     reference = (request.form.get("reference") or "").strip().upper()
     return "r:" + _keyed(reference)
+
+
+def account_key() -> str:
+    """The account a sign-in attempt names, hashed: limits guesses per account."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "a:" + _keyed(email)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 from markupsafe import Markup, escape
 
+from complaints_app.authz import Permission, can
 from complaints_app.timeutil import to_city
 
 
@@ -46,6 +48,8 @@ def init_app(app: Flask) -> None:
             "policy_title": cfg["POLICY_TITLE"],
             "current_locale": str(get_locale() or "en"),
             "languages": cfg["LANGUAGES"],
+            "can": lambda permission: can(current_user, permission),
+            "Permission": Permission,
         }
 
     app.jinja_env.filters["policy"] = policy_text

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from flask import Blueprint
+
 from complaints_app.extensions import db, login_manager
 from complaints_app.models import User
+
+bp = Blueprint("auth", __name__)
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
 
 
 @login_manager.user_loader
@@ -18,3 +24,6 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_epoch != epoch:
         return None
     return user
+
+
+from complaints_app.auth import routes  # noqa: E402,F401

@@ -116,8 +116,13 @@ def _contact(form: ComplaintForm) -> Contact | None:
 def new_complaint():
     """The guided complaint form. Errors keep every value typed and every file attached;
     posting the same form twice files one case and shows the same receipt."""
+    return complaint_form_flow(ComplaintForm(), channel=lambda form: Channel.WEB)
+
+
+def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
+    """Show, check and file a complaint form; shared by the public form and staff intake.
+    ``channel`` picks the channel from the validated form."""
     no_store()
-    form = ComplaintForm()
     questions = catalogue.current_questions()
     form.set_questions(questions)
     token = form.submission_token.data or ""
@@ -152,10 +157,10 @@ def new_complaint():
         ]
         valid = False
     if not valid or refused:
-        return _form_page(form, questions, kept), HTTPStatus.UNPROCESSABLE_ENTITY
+        return _form_page(form, questions, kept, HTTPStatus.UNPROCESSABLE_ENTITY)
 
     data = IntakeData(
-        channel=Channel.WEB,
+        channel=channel(form),
         submission_token=token,
         answers=list(form.what_happened.data),
         urgent=form.urgent.data == "yes",
@@ -170,6 +175,7 @@ def new_complaint():
         contact=_contact(form),
         preferred_language=str(get_locale() or "en"),
         files=pending.load(token, keep),
+        filed_by=filed_by,
     )
     try:
         with uploads.file_batch() as files:

@@ -14,7 +14,7 @@ from complaints_app.models import (
     Status,
     Visibility,
 )
-from complaints_app.services import audit
+from complaints_app.services import audit, workflow
 
 STATUS_TEXT = {
     Status.SUBMITTED: (
@@ -62,7 +62,7 @@ def public_timeline(complaint: Complaint) -> list[CaseEvent]:
 def reply(complaint: Complaint, text: str) -> CaseEvent:
     """A message or new information from the complainant. Answering restarts the office's
     clock if it was waiting on them."""
-    complaint.waiting_since = None
+    workflow.resume_clock(complaint)
     return audit.record(
         complaint,
         EventKind.MESSAGE_FROM_COMPLAINANT,
