@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -46,7 +48,9 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response; trust one proxy hop only when told to."""
+    """Add the headers to every response; trust one proxy hop only when told to. The
+    development server's request log names client addresses, so it is kept quiet."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app.after_request(_headers)
     if app.config.get("ENV_NAME") == "production":
 
