@@ -1,15 +1,293 @@
-"""Admin pages."""
+"""Admin pages: accounts, organisations and the clause catalogue. Admin reads no case contents."""
 
 from __future__ import annotations
 
-from flask import render_template
+from http import HTTPStatus
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from complaints_app.admin import bp
+from complaints_app.admin.forms import (
+    ActionForm,
+    OrganisationForm,
+    PasswordResetForm,
+    RoleForm,
+    UserCreateForm,
+    clause_form_class,
+)
 from complaints_app.authz import Permission, requires
+from complaints_app.extensions import db
+from complaints_app.models import Clause, Organisation, Role, User
+from complaints_app.services import accounts, catalogue
+from complaints_app.services.accounts import AccountError
+from complaints_app.services.catalogue import CatalogueError
+from complaints_app.timeutil import city_today
+
+# ---------------------------------------------------------------------------------------------
+# Accounts
 
 
 @bp.get("/")
 @requires(Permission.MANAGE_USERS)
 def index():
-    """The admin home page."""
-    return render_template("admin/index.html")
+    """Every account, staff then advocates, with its role, organisation and last sign-in."""
+    users = list(
+        db.session.execute(
+            select(User).options(selectinload(User.organisation)).order_by(User.email)
+        ).scalars()
+    )
+    return render_template("admin/index.html", users=users)
+
+
+def _organisation_choices() -> list[tuple[str, str]]:
+    orgs = db.session.execute(
+        select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+    ).scalars()
+    return [("", _("None (staff)"))] + [(o.slug, o.name) for o in orgs]
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def user_new():
+    """Create an account; refused values are shown beside their fields, and everything but
+    the password is kept."""
+    form = UserCreateForm()
+    form.organisation.choices = _organisation_choices()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.email.data,
+                Role(form.role.data),
+                form.password.data,
+                org_slug=form.organisation.data or None,
+                display_name=form.display_name.data or "",
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email))
+            return redirect(url_for("admin.user", user_id=user.id), code=HTTPStatus.SEE_OTHER)
+    form.password.data = ""
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    return render_template("admin/user_new.html", form=form), status
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(HTTPStatus.NOT_FOUND)
+    return user
+
+
+def _render_user(
+    user: User,
+    *,
+    role_form: RoleForm | None = None,
+    password_form: PasswordResetForm | None = None,
+    error: str | None = None,
+    status: int = HTTPStatus.OK,
+):
+    if role_form is None:
+        role_form = RoleForm(formdata=None, role=user.role.value)
+    return render_template(
+        "admin/user.html",
+        user=user,
+        role_form=role_form,
+        password_form=password_form or PasswordResetForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+        error=error,
+        is_self=user.id == current_user.id,
+    ), status
+
+
+@bp.get("/users/<int:user_id>")
+@requires(Permission.MANAGE_USERS)
+def user(user_id: int):
+    """One account and what an admin can change about it."""
+    return _render_user(_user_or_404(user_id))
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires(Permission.MANAGE_USERS)
+def user_role(user_id: int):
+    """Change a staff member's role; their sessions end so the new rights apply at once."""
+    target = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate():
+        return _render_user(target, role_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    try:
+        accounts.set_role(target, Role(form.role.data))
+    except AccountError as exc:
+        db.session.rollback()
+        return _render_user(
+            _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+    db.session.commit()
+    flash(_("Role changed. %(email)s must sign in again.", email=target.email))
+    return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+
+
+def _set_active(user_id: int, active: bool):
+    target = _user_or_404(user_id)
+    if not ActionForm().validate():
+        abort(HTTPStatus.BAD_REQUEST)
+    if not active and target.id == current_user.id:
+        return _render_user(
+            target,
+            error=_("You cannot deactivate your own account. Ask another administrator."),
+            status=HTTPStatus.UNPROCESSABLE_ENTITY,
+        )
+    accounts.set_active(target, active)
+    db.session.commit()
+    if active:
+        flash(_("%(email)s can sign in again.", email=target.email))
+    else:
+        flash(_("%(email)s is deactivated and signed out everywhere.", email=target.email))
+    return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires(Permission.MANAGE_USERS)
+def user_deactivate(user_id: int):
+    """Deactivate an account, ending every session of it; never one's own."""
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@requires(Permission.MANAGE_USERS)
+def user_reactivate(user_id: int):
+    """Let a deactivated account sign in again."""
+    return _set_active(user_id, True)
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires(Permission.MANAGE_USERS)
+def user_password(user_id: int):
+    """Set a new password typed by the admin; every session of the account ends."""
+    target = _user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate():
+        try:
+            accounts.set_password(target, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            target = _user_or_404(user_id)
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Password changed for %(email)s.", email=target.email))
+            return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+    form.password.data = ""
+    return _render_user(target, password_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisations
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def organisations():
+    """The legal aid organisations advocates belong to, and a form to add one."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        slug = form.slug.data.strip()
+        exists = db.session.execute(
+            select(Organisation.id).where(Organisation.slug == slug)
+        ).first()
+        if exists:
+            form.slug.errors = [
+                *form.slug.errors,
+                _("An organisation with this short name exists."),
+            ]
+        else:
+            db.session.add(Organisation(slug=slug, name=form.name.data.strip()))
+            db.session.commit()
+            flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
+            return redirect(url_for("admin.organisations"), code=HTTPStatus.SEE_OTHER)
+    orgs = list(db.session.execute(select(Organisation).order_by(Organisation.name)).scalars())
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    return render_template("admin/organisations.html", form=form, organisations=orgs), status
+
+
+# ---------------------------------------------------------------------------------------------
+# Clause catalogue
+
+
+@bp.get("/clauses")
+@requires(Permission.MANAGE_CLAUSES)
+def clauses():
+    """The current version of every clause, in ordinance order."""
+    return render_template("admin/clauses.html", clauses=catalogue.current_clauses())
+
+
+def _current_clause_or_404(code: str) -> Clause:
+    clause = db.session.execute(
+        select(Clause)
+        .where(Clause.code == code, Clause.effective_to.is_(None))
+        .options(selectinload(Clause.questions))
+    ).scalar_one_or_none()
+    if clause is None:
+        abort(HTTPStatus.NOT_FOUND)
+    return clause
+
+
+@bp.route("/clauses/<code>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CLAUSES)
+def clause(code: str):
+    """Amend a clause: saving makes a new version in force from the chosen date; cases
+    already filed keep citing the version in force on their incident date."""
+    current = _current_clause_or_404(code)
+    form_cls = clause_form_class(current.questions)
+    today = city_today()
+    default_from = today if current.effective_from < today else None
+    initial = {
+        "title": current.title,
+        "summary": current.summary,
+        "full_text": current.full_text,
+        "complaint_eligible": current.complaint_eligible,
+        "effective_from": default_from,
+    }
+    for q in current.questions:
+        initial[f"q_{q.key}_prompt"] = q.prompt
+        initial[f"q_{q.key}_hint"] = q.hint
+    form = form_cls(data=initial)
+    if form.validate_on_submit():
+        questions = {
+            q.key: (form[f"q_{q.key}_prompt"].data or "", form[f"q_{q.key}_hint"].data or "")
+            for q in current.questions
+        }
+        try:
+            amended = catalogue.amend_clause(
+                code,
+                current_user,
+                title=form.title.data,
+                summary=form.summary.data,
+                full_text=form.full_text.data,
+                complaint_eligible=form.complaint_eligible.data,
+                effective_from=form.effective_from.data,
+                questions=questions,
+            )
+        except CatalogueError as exc:
+            db.session.rollback()
+            current = _current_clause_or_404(code)
+            form.effective_from.errors = [*form.effective_from.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Clause %(section)s version %(version)s saved, in force from %(date)s.",
+                    section=amended.section,
+                    version=amended.version,
+                    date=amended.effective_from.isoformat(),
+                )
+            )
+            return redirect(url_for("admin.clauses"), code=HTTPStatus.SEE_OTHER)
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    return render_template("admin/clause.html", clause=current, form=form), status

@@ -90,3 +90,68 @@ def clause_in_force(code: str, on: date) -> Clause | None:
     return db.session.execute(
         select(Clause).where(Clause.code == code).order_by(Clause.version).limit(1)
     ).scalar_one_or_none()
+
+
+class CatalogueError(ValueError):
+    """A refused change to the catalogue; the message says why."""
+
+
+def amend_clause(
+    code: str,
+    actor,
+    *,
+    title: str,
+    summary: str,
+    full_text: str,
+    complaint_eligible: bool,
+    effective_from: date,
+    questions: dict[str, tuple[str, str]],
+) -> Clause:
+    """A new version of ``code`` in force from ``effective_from``; the version before it ends
+    that day. Its guided questions are copied, with the prompt and hint given for each key
+    (only keys the clause already has). Allegations keep the version they cite, so old cases
+    still show the text in force on their incident date. Flushes, never commits."""
+    from flask_babel import gettext as _
+
+    current = db.session.execute(
+        select(Clause)
+        .where(Clause.code == code, Clause.effective_to.is_(None))
+        .options(selectinload(Clause.questions))
+    ).scalar_one_or_none()
+    if current is None:
+        raise CatalogueError(_("No current clause with the code %(code)s.", code=code))
+    if effective_from <= current.effective_from:
+        raise CatalogueError(
+            _(
+                "The new version must take effect after %(date)s, when the current version "
+                "took effect.",
+                date=current.effective_from.isoformat(),
+            )
+        )
+    known = {q.key for q in current.questions}
+    unknown = sorted(set(questions) - known)
+    if unknown:
+        raise CatalogueError(_("Unknown guided questions: %(keys)s.", keys=", ".join(unknown)))
+    amended = Clause(
+        code=current.code,
+        version=current.version + 1,
+        section=current.section,
+        title=title.strip(),
+        full_text=full_text.strip(),
+        summary=summary.strip(),
+        complaint_eligible=complaint_eligible,
+        position=current.position,
+        effective_from=effective_from,
+        created_by_id=getattr(actor, "id", None),
+    )
+    for q in current.questions:
+        prompt, hint = questions.get(q.key, (q.prompt, q.hint))
+        amended.questions.append(
+            GuidedQuestion(
+                key=q.key, prompt=prompt.strip(), hint=(hint or "").strip(), position=q.position
+            )
+        )
+    current.effective_to = effective_from
+    db.session.add(amended)
+    db.session.flush()
+    return amended

@@ -1,0 +1,131 @@
+"""Forms of the admin pages. Every POST form carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from complaints_app.models import GuidedQuestion, Role
+from complaints_app.services import passwords
+
+ROLE_LABELS = {
+    Role.INTAKE: _l("Intake"),
+    Role.INVESTIGATOR: _l("Investigator"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.RECORDS: _l("Records"),
+    Role.ADMIN: _l("Administrator"),
+    Role.ADVOCATE: _l("Advocate (legal aid organisation)"),
+}
+STAFF_ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role if r is not Role.ADVOCATE]
+
+
+class ActionForm(FlaskForm):
+    """A POST-only action (deactivate, reactivate) that still carries a CSRF token."""
+
+
+class UserCreateForm(FlaskForm):
+    email = StringField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter an email address.")), Length(max=254)],
+    )
+    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(
+        _l("Role"),
+        choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+        validators=[InputRequired(_l("Choose a role."))],
+    )
+    organisation = SelectField(
+        _l("Organisation (advocates only)"), choices=[], validators=[Optional()]
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        description=_l("At least 15 characters. Tell the person over a safe channel."),
+        validators=[InputRequired(_l("Enter an initial password.")), Length(max=128)],
+    )
+
+    def validate_organisation(self, field) -> None:
+        if self.role.data == Role.ADVOCATE.value and not field.data:
+            raise ValidationError(_l("An advocate belongs to an organisation: choose one."))
+        if self.role.data != Role.ADVOCATE.value and field.data:
+            raise ValidationError(_l("Only advocates belong to an organisation."))
+
+    def validate_password(self, field) -> None:
+        problems = passwords.problems(field.data or "", self.email.data or "")
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=STAFF_ROLE_CHOICES)
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 15 characters. Tell the person over a safe channel."),
+        validators=[InputRequired(_l("Enter the new password.")), Length(max=128)],
+    )
+
+
+class OrganisationForm(FlaskForm):
+    slug = StringField(
+        _l("Short name (slug)"),
+        description=_l("Lower-case letters, digits and hyphens, e.g. legal-aid-east."),
+        validators=[
+            InputRequired(_l("Enter a short name.")),
+            Length(max=60),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Use lower-case letters, digits and single hyphens only."),
+            ),
+        ],
+    )
+    name = StringField(
+        _l("Name"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)]
+    )
+
+
+class ClauseForm(FlaskForm):
+    """A new version of a clause; the guided questions' fields are added per clause."""
+
+    title = StringField(
+        _l("Short title"), validators=[InputRequired(_l("Enter a title.")), Length(max=120)]
+    )
+    summary = TextAreaField(
+        _l("Plain-language summary"),
+        validators=[InputRequired(_l("Enter a summary.")), Length(max=5000)],
+    )
+    full_text = TextAreaField(
+        _l("Full text"),
+        validators=[InputRequired(_l("Enter the full text.")), Length(max=50000)],
+    )
+    complaint_eligible = BooleanField(_l("A complaint can be made under this clause"))
+    effective_from = DateField(
+        _l("In force from"),
+        description=_l("Incidents on or after this date are linked to the new version."),
+        validators=[InputRequired(_l("Enter the date the new version takes effect."))],
+    )
+
+
+def clause_form_class(questions: list[GuidedQuestion]) -> type[ClauseForm]:
+    """A ClauseForm with a prompt and a hint field for each of the clause's questions."""
+    fields = {}
+    for q in questions:
+        fields[f"q_{q.key}_prompt"] = TextAreaField(
+            _l("Question “%(key)s”: prompt", key=q.key),
+            validators=[InputRequired(_l("Enter the question.")), Length(max=2000)],
+        )
+        fields[f"q_{q.key}_hint"] = TextAreaField(
+            _l("Question “%(key)s”: hint", key=q.key),
+            validators=[Optional(), Length(max=2000)],
+        )
+    return type("ClauseEditForm", (ClauseForm,), fields)
