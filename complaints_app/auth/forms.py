@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 
@@ -15,4 +15,12 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"), validators=[InputRequired(_l("Enter your password.")), Length(max=128)]
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The 6-digit code from your authenticator app, or a recovery code."),
+        validators=[InputRequired(_l("Enter the code.")), Length(max=20)],
     )

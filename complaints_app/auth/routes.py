@@ -7,6 +7,8 @@ from http import HTTPStatus
 
 from flask import (
     Flask,
+    Response,
+    abort,
     current_app,
     flash,
     g,
@@ -17,18 +19,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from complaints_app.auth import bp
-from complaints_app.auth.forms import LoginForm
+from complaints_app.auth import bp, load_user
+from complaints_app.auth.forms import LoginForm, SecondFactorForm
 from complaints_app.authz import STAFF_ROLES
 from complaints_app.extensions import db, limiter
 from complaints_app.models import Role, User
 from complaints_app.public.forms import EmptyForm
 from complaints_app.ratelimit import account_key
 from complaints_app.security import no_store
-from complaints_app.services import passwords
+from complaints_app.services import passwords, two_factor
 from complaints_app.timeutil import utcnow
 
 
@@ -83,15 +85,109 @@ def login():
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(form.password.data)
-    user.last_login_at = utcnow()
     db.session.commit()
     target = _safe_next(request.args.get("next"))
     session.clear()  # a new session: nothing from before sign-in carries over
+    if user.totp_secret_ct:
+        session[PENDING_KEY] = {"id": user.get_id(), "at": time.time(), "next": target}
+        return redirect(url_for("auth.second_factor"), code=HTTPStatus.SEE_OTHER)
+    return _complete_login(user, target)
+
+
+def _complete_login(user: User, target: str | None):
+    user.last_login_at = utcnow()
+    db.session.commit()
+    session.pop(PENDING_KEY, None)
     login_user(user)
     now = time.time()
     session["auth_at"] = now
     session["seen_at"] = now
+    if two_factor.required_for(user) and not user.totp_secret_ct:
+        return redirect(url_for("auth.enroll_two_factor"), code=HTTPStatus.SEE_OTHER)
     return redirect(target or home_for(user), code=HTTPStatus.SEE_OTHER)
+
+
+PENDING_KEY = "pending_second_factor"
+PENDING_SECONDS = 5 * 60
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = load_user(pending.get("id", ""))
+    return user if user is not None and user.totp_secret_ct else None
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING_KEY) or {}
+    return "2fa:" + str(pending.get("id", "none")).split(":", 1)[0]
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_pending_key,
+    deduct_when=_login_failed,
+)
+def second_factor():
+    """The second step of sign-in: a code from the authenticator app, or a recovery code."""
+    no_store()
+    user = _pending_user()
+    if user is None:
+        flash(_("Please sign in again."))
+        return redirect(url_for("auth.login"), code=HTTPStatus.SEE_OTHER)
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        status = HTTPStatus.UNPROCESSABLE_ENTITY if request.method == "POST" else HTTPStatus.OK
+        return render_template("auth/two_factor.html", form=form), status
+    code = form.code.data.strip()
+    ok = two_factor.verify(user, code) or (
+        len(code.replace("-", "")) == 10 and two_factor.use_recovery_code(user, code)
+    )
+    if not ok:
+        db.session.rollback()
+        g.login_failed = True
+        form.code.data = ""
+        return render_template("auth/two_factor.html", form=form, failed=True), (
+            HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+    target = (session.get(PENDING_KEY) or {}).get("next")
+    return _complete_login(user, target)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def enroll_two_factor():
+    """Set up the authenticator app: a QR code drawn here and the secret to type in, then a
+    first code to confirm. Recovery codes are shown once."""
+    no_store()
+    user = current_user._get_current_object()
+    form = SecondFactorForm()
+    sealed = session.get("enrolling_totp")
+    if request.method == "GET" or not sealed:
+        secret = two_factor.new_secret()
+        session["enrolling_totp"] = two_factor.seal_pending(user, secret)
+    else:
+        secret = two_factor.open_pending(user, sealed)
+    if request.method == "POST" and form.validate_on_submit():
+        codes = two_factor.enroll(user, secret, form.code.data)
+        if codes is not None:
+            db.session.commit()
+            session.pop("enrolling_totp", None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+        form.code.errors = [
+            _("That code is not right. Check the time on your phone and try the newest code.")
+        ]
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if request.method == "POST" else HTTPStatus.OK
+    return render_template(
+        "auth/enroll.html",
+        form=form,
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        required=two_factor.required_for(user),
+    ), status
 
 
 @bp.post("/logout")
@@ -122,14 +218,15 @@ def enforce_session_limits() -> None:
     session["seen_at"] = now
 
 
-def require_staff() -> None:
-    """Shared by the staff and admin blueprints: only signed-in staff get past."""
-    from flask import abort
-
+def require_staff():
+    """Shared by the staff and admin blueprints: only signed-in staff get past, and those
+    whose role needs a second factor only once they have one."""
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if current_user.role not in STAFF_ROLES:
         abort(HTTPStatus.FORBIDDEN)
+    if two_factor.required_for(current_user) and not current_user.totp_secret_ct:
+        return redirect(url_for("auth.enroll_two_factor"), code=HTTPStatus.SEE_OTHER)
     no_store()
     return None
 
@@ -137,3 +234,17 @@ def require_staff() -> None:
 def init_app(app: Flask) -> None:
     """Check the session limits before every request."""
     app.before_request(enforce_session_limits)
+
+
+@bp.get("/account/two-factor/qr.svg")
+@login_required
+def enrolment_qr():
+    """The QR code of the secret being enrolled, drawn by the app (never by an outside
+    service) and never cached."""
+    sealed = session.get("enrolling_totp")
+    if not sealed:
+        abort(HTTPStatus.NOT_FOUND)
+    user = current_user._get_current_object()
+    secret = two_factor.open_pending(user, sealed)
+    svg = two_factor.qr_svg(two_factor.provisioning_uri(user, secret))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

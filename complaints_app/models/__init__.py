@@ -27,10 +27,19 @@ from complaints_app.models.federal_request import (
     RequestKind,
     RequestOutcome,
 )
-from complaints_app.models.user import Organisation, Role, User
+from complaints_app.models.user import (
+    AccountEvent,
+    AccountEventKind,
+    Organisation,
+    RecoveryCode,
+    Role,
+    User,
+)
 
 __all__ = [
     "OPEN_STATUSES",
+    "AccountEvent",
+    "AccountEventKind",
     "ActorKind",
     "Agency",
     "Allegation",
@@ -47,6 +56,7 @@ __all__ = [
     "FederalRequest",
     "GuidedQuestion",
     "Organisation",
+    "RecoveryCode",
     "ReferenceCounter",
     "RequestForm",
     "RequestKind",

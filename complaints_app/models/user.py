@@ -6,9 +6,10 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from complaints_app.crypto import Sealed
 from complaints_app.extensions import db
 from complaints_app.models.base import enum_type
 from complaints_app.models.types import UTCDateTime
@@ -69,6 +70,8 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
+    totp_secret = Sealed("totp_secret_ct")
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
@@ -76,3 +79,42 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Session identity: the epoch makes old sessions invalid after a password change."""
         return f"{self.id}:{self.session_epoch}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the second factor; stored only as a keyed hash."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountEventKind(enum.Enum):
+    CREATED = "created"
+    ROLE_CHANGED = "role_changed"
+    DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 — an event name, not a secret
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 — an event name, not a secret
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+    TWO_FACTOR_RESET = "two_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
+
+
+class AccountEvent(db.Model):
+    """What happened to an account and who did it. Append-only; holds no secret."""
+
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[AccountEventKind] = mapped_column(
+        enum_type(AccountEventKind, "account_event_kind")
+    )
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
