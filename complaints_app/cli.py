@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -34,7 +36,7 @@ def init_app(app: Flask) -> None:
         from complaints_app.services import accounts
 
         if password_stdin:
-            password = click.get_text_stream("stdin").readline().rstrip("\n")
+            password = sys.stdin.readline().rstrip("\n")
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         try:
@@ -55,6 +57,43 @@ def init_app(app: Flask) -> None:
         from complaints_app.crypto import new_key
 
         click.echo(new_key())
+
+    @keys.command("rotate")
+    def rotate_keys() -> None:
+        """Re-encrypt everything under the newest key (the first of ENCRYPTION_KEYS).
+        Safe to interrupt: run it again and it carries on where it stopped."""
+        from complaints_app.services import privacy
+
+        total = privacy.count_stale()
+        if not total:
+            click.echo("Everything is already sealed with the newest key.")
+            return
+        with click.progressbar(length=total, label="Re-encrypting") as bar:
+            done = privacy.rotate(progress=bar.update)
+        click.echo(f"Re-encrypted {done} rows and files under key {privacy.newest_key_id()}.")
+
+    retention = click.Group("retention", help="Retention of personal data.")
+    app.cli.add_command(retention)
+
+    @retention.command("purge")
+    @click.option("--dry-run", is_flag=True, help="List what would be purged; change nothing.")
+    def retention_purge(dry_run: bool) -> None:
+        """Remove personal data from cases closed longer than RETENTION_DAYS (not on legal
+        hold), keeping what statistics need. Every purge is recorded on its case."""
+        from complaints_app.services import privacy
+
+        candidates = privacy.purge_candidates()
+        if dry_run:
+            for complaint in candidates:
+                click.echo(f"{complaint.reference} closed {complaint.closed_at:%Y-%m-%d}")
+            click.echo(f"{len(candidates)} case(s) would be purged.")
+            return
+        for complaint in candidates:
+            files: list[str] = []
+            privacy.purge(complaint, files)
+            db.session.commit()
+            privacy.remove_files(files)
+        click.echo(f"Purged {len(candidates)} case(s).")
 
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)

@@ -53,6 +53,11 @@ def _keys() -> list[bytes]:
     return keys
 
 
+def newest_key_id() -> str:
+    """The name of the key new values are sealed with."""
+    return key_id(_keys()[0])
+
+
 def _aad(table: str, column: str, row_id: int | str) -> bytes:
     return f"{table}\x1f{column}\x1f{row_id}".encode()
 

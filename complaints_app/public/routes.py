@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from http import HTTPStatus
 
@@ -18,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from complaints_app.extensions import db, limiter
 from complaints_app.models import Agency, Channel, Complaint, ContactMethod, Status
@@ -37,6 +38,7 @@ from complaints_app.services.intake import Contact, IntakeData
 from complaints_app.services.workflow import TransitionRefused, withdraw_by_complainant
 from complaints_app.timeutil import city_today
 
+log = logging.getLogger(__name__)
 TRACK_SESSION_KEY = "tracked_case"
 TRACK_IDLE_SECONDS = 20 * 60
 
@@ -83,18 +85,35 @@ def _checked_files(form, field_name: str = "evidence") -> tuple[list[uploads.Pre
     return prepared, bool(errors)
 
 
-def _form_page(form: ComplaintForm, questions, kept, status: int = HTTPStatus.OK):
+def _question_hints(questions) -> dict[str, str]:
     hints = {q.key: q.hint for q in questions if q.hint}
     hints[intake.SOMETHING_ELSE] = _(
         "Choose this if none of the above fits, and describe it below."
     )
+    return hints
+
+
+def _form_page(form: ComplaintForm, questions, kept, status: int = HTTPStatus.OK, **extra):
     return render_template(
         "public/complaint_form.html",
         form=form,
         kept=kept,
-        question_hints=hints,
+        question_hints=_question_hints(questions),
         max_date=city_today().isoformat(),
+        **extra,
     ), status
+
+
+def _not_saved(
+    form: ComplaintForm, questions, token: str, keep: list[str], *, files_lost: bool = False
+):
+    db.session.rollback()
+    kept = pending.listing(token)
+    form.keep_files.choices = [(f.id, f.name) for f in kept]
+    form.keep_files.data = keep
+    return _form_page(
+        form, questions, kept, HTTPStatus.SERVICE_UNAVAILABLE, not_saved=True, files_lost=files_lost
+    )
 
 
 def _contact(form: ComplaintForm) -> Contact | None:
@@ -142,7 +161,11 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     new_files, refused = _checked_files(form)
     keep = [k for k in (form.keep_files.data or []) if k in {f.id for f in kept}]
     if new_files:
-        pending.save(token, new_files)
+        try:
+            pending.save(token, new_files)
+        except OSError as exc:
+            log.error("attached files not kept: %s", type(exc).__name__)
+            return _not_saved(form, questions, token, keep, files_lost=True)
         kept = pending.listing(token)
         form.keep_files.choices = [(f.id, f.name) for f in kept]
         keep = keep + [f.id for f in kept[len(kept) - len(new_files) :]]
@@ -186,7 +209,12 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
         db.session.rollback()
         receipt = intake.existing_receipt(token)
         if receipt is None:
-            raise
+            return _not_saved(form, questions, token, keep)
+    except (SQLAlchemyError, OSError) as exc:
+        # The database or the disk failed part-way: nothing was kept (the transaction rolled
+        # back and the batch removed its files); the person keeps everything they entered.
+        log.error("complaint not saved: %s", type(exc).__name__)
+        return _not_saved(form, questions, token, keep)
     pending.clear(token)
     return render_template("public/receipt.html", receipt=receipt)
 

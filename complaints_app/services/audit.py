@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from complaints_app.crypto import DecryptionError, keyed_hash
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
@@ -42,7 +43,7 @@ def _digest(event: CaseEvent) -> str:
             event.actor_id,
             event.created_at.isoformat(),
             event.data,
-            event.body_ct,
+            event.body_digest,
             event.prev_hash,
         ],
         sort_keys=True,
@@ -92,12 +93,30 @@ def record(
         prev_hash=head.last_hash,
     )
     event.body = body
+    event.body_digest = body_digest(body) if body is not None else None
     event.hash = _digest(event)
     head.last_seq = event.seq
     head.last_hash = event.hash
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def body_digest(body: str) -> str:
+    """The keyed hash of an event's text that the chain covers."""
+    return keyed_hash("event-body", body)
+
+
+def _body_intact(event: CaseEvent) -> bool:
+    if event.body_ct is None:
+        return True  # purged after the retention period: the digest still stands
+    try:
+        body = event.body
+    except DecryptionError:
+        return False
+    return event.body_digest is not None and hmac.compare_digest(
+        body_digest(body), event.body_digest
+    )
 
 
 @dataclass(frozen=True)
@@ -119,7 +138,7 @@ def verify() -> Iterator[ChainProblem]:
         if event.prev_hash != prev:
             yield ChainProblem(event.seq, event.id, "does not follow the previous event")
             return
-        if not hmac.compare_digest(_digest(event), event.hash):
+        if not hmac.compare_digest(_digest(event), event.hash) or not _body_intact(event):
             yield ChainProblem(event.seq, event.id, "contents changed after it was written")
             return
         prev = event.hash

@@ -39,11 +39,22 @@ def save(token: str, files: list[PreparedFile]) -> None:
     folder, tag = _folder(token)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     existing = len(list(folder.glob("*.bin")))
-    for offset, prepared in enumerate(files):
-        n = str(existing + offset)
-        meta = json.dumps({"name": prepared.original_name, "type": prepared.content_type})
-        (folder / f"{n}.bin").write_bytes(seal_bytes(prepared.data, "pending", n, tag))
-        (folder / f"{n}.meta").write_bytes(seal_bytes(meta.encode(), "pending-meta", n, tag))
+    written: list[Path] = []
+    try:
+        for offset, prepared in enumerate(files):
+            n = str(existing + offset)
+            meta = json.dumps({"name": prepared.original_name, "type": prepared.content_type})
+            for path, blob in (
+                (folder / f"{n}.bin", seal_bytes(prepared.data, "pending", n, tag)),
+                (folder / f"{n}.meta", seal_bytes(meta.encode(), "pending-meta", n, tag)),
+            ):
+                written.append(path)
+                path.write_bytes(blob)
+    except OSError:
+        # A full or failing disk: leave no half-written file behind.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def listing(token: str) -> list[PendingFile]:

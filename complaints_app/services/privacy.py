@@ -1,0 +1,165 @@
+"""Key rotation and retention: keeping personal data sealed under current keys, and removing
+it once a closed case has been kept long enough."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from complaints_app.crypto import Sealed, newest_key_id, open_bytes, seal_bytes, sealed_key_id
+from complaints_app.extensions import db
+from complaints_app.models import (
+    Attachment,
+    CaseEvent,
+    Complaint,
+    EventKind,
+    Status,
+    User,
+)
+from complaints_app.services import audit
+from complaints_app.services.uploads import _path, remove
+from complaints_app.timeutil import utcnow
+
+SEALED_MODELS = (Complaint, CaseEvent, Attachment, User)
+BATCH = 200
+
+
+def sealed_fields(model: type) -> list[Sealed]:
+    """The encrypted attributes a model declares."""
+    return [v for v in vars(model).values() if isinstance(v, Sealed)]
+
+
+def stale_rows(model: type) -> Iterator[list]:
+    """Batches of rows with any value sealed under an older key."""
+    newest = newest_key_id()
+    fields = sealed_fields(model)
+    last_id = 0
+    while True:
+        rows = list(
+            db.session.execute(
+                select(model).where(model.id > last_id).order_by(model.id).limit(BATCH)
+            ).scalars()
+        )
+        if not rows:
+            return
+        last_id = rows[-1].id
+        stale = [
+            row
+            for row in rows
+            if any(
+                getattr(row, f.column) is not None
+                and sealed_key_id(getattr(row, f.column)) != newest
+                for f in fields
+            )
+        ]
+        if stale:
+            yield stale
+
+
+def count_stale() -> int:
+    """How many rows and files still hold a value under an older key."""
+    total = sum(len(batch) for model in SEALED_MODELS for batch in stale_rows(model))
+    db.session.rollback()
+    return total + len(stale_files())
+
+
+def stale_files() -> list[Attachment]:
+    newest = newest_key_id().encode()
+    result = []
+    for attachment in db.session.execute(
+        select(Attachment).where(Attachment.purged_at.is_(None))
+    ).scalars():
+        path = _path(attachment.storage_key)
+        if path.exists():
+            with open(path, "rb") as handle:
+                head = handle.read(12)
+            if head[3:11] != newest:
+                result.append(attachment)
+    return result
+
+
+def rotate(progress: Callable[[int], None] = lambda n: None) -> int:
+    """Re-seal every value and file under the newest key, committing batch by batch, so an
+    interrupted run loses nothing and the next run carries on where it stopped."""
+    done = 0
+    for model in SEALED_MODELS:
+        fields = sealed_fields(model)
+        for batch in stale_rows(model):
+            for row in batch:
+                for f in fields:
+                    value = f.__get__(row)
+                    if value is not None:
+                        f.__set__(row, value)
+            db.session.commit()
+            done += len(batch)
+            progress(len(batch))
+    for attachment in stale_files():
+        path = _path(attachment.storage_key)
+        data = open_bytes(path.read_bytes(), "attachment", "file", attachment.storage_key)
+        tmp = path.with_suffix(".rotate")
+        tmp.write_bytes(seal_bytes(data, "attachment", "file", attachment.storage_key))
+        tmp.replace(path)
+        done += 1
+        progress(1)
+    return done
+
+
+def purge_candidates(now: datetime | None = None) -> list[Complaint]:
+    """Closed cases past the retention period, not on legal hold, not yet purged."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    return list(
+        db.session.execute(
+            select(Complaint)
+            .where(
+                Complaint.status == Status.CLOSED,
+                Complaint.closed_at < cutoff,
+                Complaint.legal_hold.is_(False),
+                Complaint.purged_at.is_(None),
+            )
+            .order_by(Complaint.closed_at)
+        ).scalars()
+    )
+
+
+def purge(complaint: Complaint, files_to_remove: list[str]) -> None:
+    """Remove a case's personal data, keeping what statistics need (dates, status, agency,
+    clauses, dispositions, channel). Evidence files are named for removal after commit."""
+    complaint.narrative_ct = None
+    complaint.findings_summary_ct = None
+    complaint.contact_ct = None
+    complaint.contact_email_hash = None
+    complaint.contact_phone_hash = None
+    complaint.contact_method = None
+    complaint.safe_to_contact = None
+    complaint.incident_place = ""
+    complaint.incident_time = None
+    complaint.agency_detail = None
+    for allegation in complaint.allegations:
+        allegation.subject = None
+        allegation.summary = None
+    for attachment in complaint.attachments:
+        attachment.original_name_ct = None
+        if attachment.purged_at is None:
+            attachment.purged_at = utcnow()
+            files_to_remove.append(attachment.storage_key)
+    # Messages and notes: their text goes; the chain keeps each text's keyed digest.
+    for event in db.session.execute(
+        select(CaseEvent).where(
+            CaseEvent.complaint_id == complaint.id, CaseEvent.body_ct.is_not(None)
+        )
+    ).scalars():
+        event.body_ct = None
+    complaint.purged_at = utcnow()
+    audit.record(
+        complaint, EventKind.PURGED, data={"retention_days": current_app.config["RETENTION_DAYS"]}
+    )
+
+
+def remove_files(keys: list[str]) -> None:
+    """Delete purged evidence files (after the purge committed)."""
+    for key in keys:
+        remove(key)
