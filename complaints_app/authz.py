@@ -31,6 +31,7 @@ class Permission(enum.Enum):
     MANAGE_CLAUSES = "manage_clauses"
     MANAGE_SETTINGS = "manage_settings"
     ORG_CASES = "org_cases"  # an advocate's own organisation's cases
+    LEGAL_HOLD = "legal_hold"  # exempt a case from the retention purge
 
 
 _CASEWORK = {
@@ -50,12 +51,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STAFF_INTAKE,
             Permission.INVESTIGATE,
             Permission.SUPERVISE,
+            Permission.LEGAL_HOLD,
         }
     ),
     Role.RECORDS: frozenset({Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}),
     # Admin manages accounts and settings but reads no case contents.
     Role.ADMIN: frozenset(
-        {Permission.MANAGE_USERS, Permission.MANAGE_CLAUSES, Permission.MANAGE_SETTINGS}
+        {
+            Permission.MANAGE_USERS,
+            Permission.MANAGE_CLAUSES,
+            Permission.MANAGE_SETTINGS,
+            Permission.LEGAL_HOLD,
+        }
     ),
     Role.ADVOCATE: frozenset({Permission.ORG_CASES}),
 }

@@ -98,6 +98,10 @@ def update_allegation(
         "confirmed": allegation.clause_confirmed,
         "disposition": allegation.disposition.value if allegation.disposition else None,
     }
+    if not can(actor, Permission.TRIAGE) and (
+        (clause_code or None) != before["clause"] or bool(confirmed) != before["confirmed"]
+    ):
+        raise TransitionRefused(_("Only intake staff and supervisors change or confirm clauses."))
     if clause_code:
         clause = clause_in_force(clause_code, complaint.incident_date)
         if clause is None:
@@ -215,4 +219,28 @@ def duplicate_hints(complaint: Complaint) -> list[Complaint]:
             .order_by(Complaint.received_at)
             .limit(10)
         ).scalars()
+    )
+
+
+def merged_into(complaint: Complaint) -> list[Complaint]:
+    """Duplicates closed into this case; each stays readable from here."""
+    return list(
+        db.session.execute(
+            select(Complaint)
+            .where(Complaint.merged_into_id == complaint.id)
+            .order_by(Complaint.received_at)
+        ).scalars()
+    )
+
+
+def set_legal_hold(complaint: Complaint, actor: User, hold: bool, reason: str) -> None:
+    """Put a case on legal hold (it is never purged) or lift the hold; a reason is required."""
+    if not can(actor, Permission.LEGAL_HOLD):
+        raise TransitionRefused(_("Your role does not allow this action on this case."))
+    if not (reason or "").strip():
+        raise TransitionRefused(_("Say why."))
+    complaint.legal_hold = hold
+    complaint.legal_hold_reason = reason.strip() if hold else None
+    audit.record(
+        complaint, EventKind.LEGAL_HOLD, actor=actor, data={"hold": hold}, body=reason.strip()
     )

@@ -122,6 +122,11 @@ class MessageForm(FlaskForm):
     wait_for_reply = BooleanField(_l("Wait for their answer (pauses the investigation clock)"))
 
 
+class LegalHoldForm(VersionedForm):
+    hold = BooleanField(_l("Keep this case on legal hold (never purged)"))
+    reason = StringField(_l("Reason"), validators=[InputRequired(_l("Say why.")), Length(max=500)])
+
+
 class RevealForm(FlaskForm):
     reason = StringField(
         _l("Why do you need the contact details?"),

@@ -34,6 +34,7 @@ from complaints_app.staff.forms import (
     ApproveForm,
     AssignForm,
     FindingsForm,
+    LegalHoldForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
@@ -126,6 +127,7 @@ def _case_or_404(reference: str) -> Complaint:
 def _render_case(
     complaint: Complaint,
     *,
+    typed: list | None = None,
     forms: dict | None = None,
     conflict=None,
     contact=None,
@@ -197,9 +199,16 @@ def _render_case(
         message_form=forms.get("message") or MessageForm(formdata=None),
         reveal_form=forms.get("reveal") or RevealForm(formdata=None),
         conflict=conflict,
+        typed=typed or [],
         contact=contact,
         duplicates=casework.duplicate_hints(complaint),
+        merged_into=db.session.get(Complaint, complaint.merged_into_id)
+        if complaint.merged_into_id
+        else None,
+        merged_here=casework.merged_into(complaint),
         can_supervise=can(current_user, Permission.SUPERVISE),
+        can_hold=can(current_user, Permission.LEGAL_HOLD),
+        hold_form=make(LegalHoldForm, "legal_hold", hold=complaint.legal_hold),
     ), status
 
 
@@ -223,7 +232,16 @@ def _conflict(complaint: Complaint, key: str, form):
     )
     if hasattr(form, "version"):
         form.version.data = complaint.version
-    return _render_case(complaint, forms={key: form}, conflict=changes, status=HTTPStatus.CONFLICT)
+    # The form may no longer be offered in the case's new state, so what was typed is also
+    # shown in the conflict notice itself.
+    typed = [
+        (field.label.text, field.data)
+        for field in form
+        if field.type in ("TextAreaField", "StringField") and (field.data or "").strip()
+    ]
+    return _render_case(
+        complaint, forms={key: form}, conflict=changes, typed=typed, status=HTTPStatus.CONFLICT
+    )
 
 
 def _refused(complaint: Complaint, key: str, form, message: str):
@@ -314,7 +332,7 @@ def case_action(reference: str, action: str):
 
 
 @bp.post("/cases/<reference>/allegations/<int:allegation_id>")
-@requires(Permission.TRIAGE)
+@requires(Permission.VIEW_CASES)  # clause changes need TRIAGE, dispositions INVESTIGATE
 def allegation(reference: str, allegation_id: int):
     """Confirm or change an allegation's clause, facts and disposition, with a reason."""
     complaint = _case_or_404(reference)
@@ -449,3 +467,22 @@ def intake():
         channel=lambda form: Channel(form.channel.data),
         filed_by=current_user._get_current_object(),
     )
+
+
+@bp.post("/cases/<reference>/legal-hold")
+@requires(Permission.LEGAL_HOLD, Permission.VIEW_CASES)
+def legal_hold(reference: str):
+    """Put the case on legal hold or lift it, with a reason."""
+    complaint = _case_or_404(reference)
+    form = LegalHoldForm()
+    if not form.validate():
+        return _refused(complaint, "legal_hold", form, _("Say why."))
+    try:
+        casework.check_version(complaint, form.version.data)
+        casework.set_legal_hold(complaint, current_user, form.hold.data, form.reason.data)
+        db.session.commit()
+    except (VersionConflict, StaleDataError):
+        return _conflict(complaint, "legal_hold", form)
+    except TransitionRefused as exc:
+        return _refused(complaint, "legal_hold", form, exc.message)
+    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
