@@ -93,6 +93,12 @@ class Config:
 
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_CLIENT = os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30 per 15 minutes")
+    # Roles that must sign in with a second factor (TOTP); any staff role may be added.
+    TOTP_REQUIRED_ROLES = _list("TOTP_REQUIRED_ROLES") or ["supervisor", "records", "admin"]
+    # argon2id cost; the defaults are argon2-cffi's recommended profile (RFC 9106, low memory).
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_KIB = _int("ARGON2_MEMORY_KIB", 65536)
+    ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
     SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
 
@@ -101,6 +107,9 @@ class Config:
     LANGUAGES = {"en": "English"}
 
     WTF_CSRF_TIME_LIMIT = None  # residents may take a long time to write their account
+    # Pages send Referrer-Policy: no-referrer, so browsers send no Referer to check; the
+    # token in every form and SameSite session cookies protect the forms.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "session"
@@ -128,6 +137,13 @@ class TestingConfig(Config):
     PREFERRED_URL_SCHEME = "http"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # Most tests sign staff in with a password only; the two-factor tests switch the
+    # production default (Config.TOTP_REQUIRED_ROLES) back on for themselves.
+    TOTP_REQUIRED_ROLES: list[str] = []
+    # Cheaper hashing keeps the suite fast; the algorithm and the code path are the same.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 8192
+    ARGON2_PARALLELISM = 1
     UPLOAD_MAX_BYTES = 2 * 1024 * 1024
     MAX_CONTENT_LENGTH = Config.UPLOAD_MAX_FILES * 2 * 1024 * 1024 + 1024 * 1024
 
@@ -153,6 +169,11 @@ class ProductionConfig(Config):
                 "ENCRYPTION_KEYS must list at least one base64 AES-256 key "
                 "(generate one with: flask --app wsgi keys generate)"
             )
+        elif not all(_is_aes256_key(key) for key in config["ENCRYPTION_KEYS"]):
+            # Caught here rather than at the first complaint, which would fail to save.
+            problems.append(
+                "ENCRYPTION_KEYS holds a value that is not a base64 AES-256 key (32 bytes)"
+            )
         if config.get("DEBUG"):
             problems.append("FLASK_DEBUG must be off in production")
         if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite://") and not (
@@ -161,6 +182,17 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL must point at PostgreSQL in production")
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems) + ".")
+
+
+def _is_aes256_key(value: object) -> bool:
+    """Whether ``value`` is a key the app can encrypt with (checked as the app reads keys)."""
+    from complaints_app.crypto import decode_key
+
+    try:
+        decode_key(value)  # type: ignore[arg-type]
+    except (RuntimeError, AttributeError, TypeError):
+        return False
+    return True
 
 
 CONFIGS: dict[str, type[Config]] = {

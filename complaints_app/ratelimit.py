@@ -20,8 +20,10 @@ def client_key() -> str:
 
 def reference_key() -> str:
     """The case reference a tracking attempt names, hashed, so guesses are limited per case."""
-    reference = (request.form.get("reference") or "").strip().upper()
-    return "r:" + _keyed(reference)
+    # Spelled as the look-up reads it, so spaces or lower case do not open a fresh allowance.
+    from complaints_app.services.tracking import normalise_reference
+
+    return "r:" + _keyed(normalise_reference(request.form.get("reference") or ""))
 
 
 def account_key() -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -15,14 +15,15 @@ def policy_text(text: str | None) -> str:
     """Fill the ordinance's template placeholders with the configured names."""
     if not text:
         return ""
-    cfg = current_app.config
-    return text.format_map(
-        {
+    names = g.get("policy_names")
+    if names is None:
+        cfg = current_app.config
+        names = g.policy_names = {
             "city": cfg["CITY_NAME"],
             "office": cfg["OFFICE_NAME"],
             "reporting_start": format_date(cfg["REPORTING_START"], "long"),
         }
-    )
+    return text.format_map(names)
 
 
 def paragraphs(text: str | None) -> Markup:

@@ -93,11 +93,19 @@ def db(app) -> Iterator:
         _db.session.rollback()
         _db.session.remove()
         with _db.engine.begin() as conn:
+            # Amended clause versions go first: they name the admin (a user) who made them.
+            conn.execute(
+                sa.text(
+                    "DELETE FROM guided_question WHERE clause_id IN "
+                    "(SELECT id FROM clause WHERE version > 1)"
+                )
+            )
+            conn.execute(sa.text("DELETE FROM allegation"))
+            conn.execute(sa.text("DELETE FROM clause WHERE version > 1"))
+            conn.execute(sa.text("UPDATE clause SET effective_to = NULL, created_by_id = NULL"))
             for table in reversed(_db.metadata.sorted_tables):
                 if table.name not in KEEP_TABLES:
                     conn.execute(table.delete())
-            conn.execute(sa.text("DELETE FROM clause WHERE version > 1"))
-            conn.execute(sa.text("UPDATE clause SET effective_to = NULL"))
             conn.execute(
                 sa.text("INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, :h)"),
                 {"h": "0" * 64},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, timedelta
+from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 from PIL import Image
@@ -102,3 +103,90 @@ def small_pdf() -> bytes:
         b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
         b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     )
+
+
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
+
+
+class Element:
+    """One element of a parsed page: tag, attributes, children and the text inside it."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None]):
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[Element] = []
+        self.parts: list[str] = []
+
+    @property
+    def raw_text(self) -> str:
+        """The text inside, exactly as written (a textarea's value)."""
+        return "".join(self.parts)
+
+    @property
+    def text(self) -> str:
+        """The text inside with runs of whitespace collapsed."""
+        return " ".join(self.raw_text.split())
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrs.get(name, default)
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            yield from child.iter()
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        """Every element below (and including) this one with the tag and attribute values."""
+        return [
+            el
+            for el in self.iter()
+            if (tag is None or el.tag == tag) and all(el.get(k) == v for k, v in attrs.items())
+        ]
+
+    def find(self, tag: str | None = None, **attrs: str) -> Element | None:
+        found = self.find_all(tag, **attrs)
+        return found[0] if found else None
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.stack[-1].children.append(element)
+        if tag not in VOID_TAGS:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Element(tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        for element in self.stack:
+            element.parts.append(data)
+
+
+def parse_page(html: str) -> Element:
+    """The page as a tree of elements, to look at fields, errors and links like a browser."""
+    parser = _PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser.root
+
+
+def error_summary(page: Element) -> list[tuple[str | None, str]]:
+    """The links of the error summary at the top of a page: (href, message)."""
+    summary = page.find(id="error-summary")
+    if summary is None:
+        return []
+    return [(a.get("href"), a.text) for a in summary.find_all("a")]

@@ -93,7 +93,8 @@ class ComplaintForm(FlaskForm):
     incident_place = StringField(
         _l("Where did it happen?"),
         validators=[
-            InputRequired(_l("Tell us where it happened, for example a street or a building.")),
+            # DataRequired, not InputRequired: a place of only spaces is no place.
+            DataRequired(_l("Tell us where it happened, for example a street or a building.")),
             Length(max=300, message=_l("Please keep this under 300 characters.")),
         ],
     )
@@ -116,7 +117,7 @@ class ComplaintForm(FlaskForm):
     narrative = TextAreaField(
         _l("Tell us what happened"),
         validators=[
-            InputRequired(_l("Tell us what happened, in your own words.")),
+            DataRequired(_l("Tell us what happened, in your own words.")),
             Length(min=10, message=_l("Please tell us a little more.")),
             NarrativeLength(),
         ],
@@ -187,6 +188,9 @@ class ComplaintForm(FlaskForm):
             ContactMethod.TEXT.value: (self.contact_phone, _l("Enter your phone number.")),
             ContactMethod.MAIL.value: (self.contact_postal, _l("Enter your postal address.")),
         }
+        if method not in needed:
+            # A value no button offers: the field's own check has already said so.
+            return False
         target, message = needed[method]
         if not (target.data or "").strip():
             target.errors = [*target.errors, message]

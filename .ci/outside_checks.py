@@ -1,0 +1,376 @@
+"""Outside checks against the app: bandit on the code, then wapiti and sqlmap against a live
+server running the production configuration over HTTPS on 127.0.0.1.
+
+Run by .ci/run (``make security``). Each scanner is bounded in time; the script exits
+non-zero on any finding and prints what each check found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_BIN = ROOT / ".venv" / "bin"
+TOOLS_BIN = ROOT / ".venv-tools" / "bin"
+PORT = int(os.environ.get("SCAN_PORT", "5443"))
+BASE = f"https://127.0.0.1:{PORT}"
+STAFF_EMAIL = "scanner@example.org"
+STAFF_PASSWORD = secrets.token_urlsafe(24)
+WAPITI_MODULES = ",".join(
+    [
+        "xss",
+        "permanentxss",
+        "sql",
+        "timesql",
+        "csrf",
+        "http_headers",
+        "cookieflags",
+        "csp",
+        "crlf",
+        "exec",
+        "file",
+        "redirect",
+        "methods",
+    ]
+)
+UNVERIFIED = ssl._create_unverified_context()  # noqa: S323 — our own self-signed certificate
+
+
+def say(text: str) -> None:
+    print(f"== {text}", flush=True)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = folder / "key.pem", folder / "cert.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+def server_env(instance: Path) -> dict[str, str]:
+    sys.path.insert(0, str(ROOT))
+    from complaints_app.crypto import new_key
+
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'scan.sqlite3'}",
+        "ALLOW_SQLITE_IN_PRODUCTION": "1",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "HASH_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": new_key(),
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        # The scanners send thousands of requests: the limits are tested by the suite.
+        "TRACK_LIMIT_PER_CLIENT": "1000000 per hour",
+        "TRACK_LIMIT_PER_REFERENCE": "1000000 per hour",
+        "SUBMIT_LIMIT_PER_CLIENT": "1000000 per hour",
+        "LOGIN_LIMIT_PER_CLIENT": "1000000 per hour",
+        "LOGIN_LIMIT_PER_ACCOUNT": "1000000 per hour",
+    }
+
+
+class Browser:
+    """Just enough of a browser to sign in and file a complaint with CSRF tokens."""
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def request(self, path: str, form: dict | None = None) -> str:
+        import urllib.parse
+
+        data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
+        req = urllib.request.Request(BASE + path, data=data)  # noqa: S310 — https to 127.0.0.1
+        if self.cookies:
+            req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=UNVERIFIED), NoRedirect()
+        )
+        try:
+            resp = opener.open(req, timeout=30)
+        except urllib.error.HTTPError as exc:
+            resp = exc
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return resp.read().decode()
+
+    def hidden(self, page: str) -> dict[str, str]:
+        return dict(re.findall(r'name="(csrf_token|submission_token)"[^>]*value="([^"]*)"', page))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def wait_for_server() -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", context=UNVERIFIED, timeout=2)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def run(cmd: list[str], timeout: int, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, timeout=timeout, capture_output=True, text=True, **kwargs)  # noqa: S603
+
+
+def bandit() -> bool:
+    say("bandit: medium and high severity")
+    done = run(
+        [
+            str(TOOLS_BIN / "bandit"),
+            "-r",
+            "complaints_app",
+            "config.py",
+            "wsgi.py",
+            "-ll",
+            "-f",
+            "json",
+            "-q",
+        ],
+        timeout=300,
+        cwd=ROOT,
+    )
+    report = json.loads(done.stdout or "{}")
+    findings = report.get("results", [])
+    for f in findings:
+        print(f"   {f['filename']}:{f['line_number']} {f['test_id']} {f['issue_text']}")
+    print(f"   bandit: {len(findings)} medium/high finding(s)")
+    return not findings
+
+
+def wapiti(out: Path, cookie: str) -> bool:
+    say(f"wapiti against {BASE} (modules: {WAPITI_MODULES})")
+    report = out / "wapiti.json"
+    done = run(
+        [
+            str(TOOLS_BIN / "wapiti"),
+            "-u",
+            f"{BASE}/",
+            "-m",
+            WAPITI_MODULES,
+            "--scope",
+            "domain",
+            "-x",
+            f"{BASE}/logout",
+            "-x",
+            f"{BASE}/track/leave",
+            "-x",
+            f"{BASE}/language",
+            "-H",
+            f"Cookie: {cookie}",
+            "--max-scan-time",
+            "420",
+            "--max-attack-time",
+            "120",
+            "--flush-session",
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--verify-ssl",
+            "0",
+        ],
+        timeout=900,
+        cwd=out,
+    )
+    if not report.exists():
+        print(done.stdout[-3000:], done.stderr[-3000:])
+        return False
+    data = json.loads(report.read_text())
+    found = {k: v for k, v in data.get("vulnerabilities", {}).items() if v}
+    anomalies = {k: v for k, v in data.get("anomalies", {}).items() if v}
+    crawled = data.get("infos", {}).get("crawled_pages_nbr") or len(
+        data.get("infos", {}).get("crawled_pages", [])
+    )
+    for kind, items in {**found, **anomalies}.items():
+        for item in items:
+            print(f"   {kind}: {item.get('method')} {item.get('path')} {item.get('info')}")
+    print(
+        f"   wapiti: {crawled} page(s) crawled, {sum(map(len, found.values()))} "
+        f"vulnerabilit(y/ies), {sum(map(len, anomalies.values()))} anomal(y/ies)"
+    )
+    return not found and not anomalies
+
+
+def sqlmap(out: Path, name: str, args: list[str]) -> bool:
+    say(f"sqlmap --level=3 --risk=2: {name}")
+    done = run(
+        [
+            str(TOOLS_BIN / "sqlmap"),
+            "--batch",
+            "--level=3",
+            "--risk=2",
+            "--flush-session",
+            "--output-dir",
+            str(out / "sqlmap"),
+            "--disable-coloring",
+            "--timeout=10",
+            *args,
+        ],
+        timeout=600,
+        cwd=out,
+    )
+    text = done.stdout
+    vulnerable = re.findall(r"parameter '([^']+)' (?:is|appears to be) .*injectable", text)
+    clean = "do not appear to be injectable" in text
+    tested = re.findall(r"testing '([^']+)'", text)
+    print(f"   sqlmap: {len(tested)} technique(s) run; injectable: {vulnerable or 'none'}")
+    if not clean and not vulnerable:
+        print(text[-2000:])
+    return clean and not vulnerable
+
+
+def main() -> int:
+    ok = bandit()
+    work = Path(tempfile.mkdtemp(prefix="scan-"))
+    instance = work / "instance"
+    instance.mkdir()
+    env = server_env(instance)
+    flask = [str(APP_BIN / "flask"), "--app", "wsgi"]
+    for cmd in (["db", "upgrade"], ["seed"]):
+        subprocess.run([*flask, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [*flask, "create-user", STAFF_EMAIL, "--role", "intake", "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=STAFF_PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    key, cert = self_signed(work)
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(APP_BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--certfile",
+            str(cert),
+            "--keyfile",
+            str(key),
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_server()
+        resident = Browser()
+        page = resident.request("/complaints/new")
+        receipt = resident.request(
+            "/complaints/new",
+            {
+                **resident.hidden(page),
+                "what_happened": ["held_for_ice"],
+                "urgent": "no",
+                "incident_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
+                "incident_place": "Central station",
+                "agency": "police",
+                "narrative": "Held after bail for an ICE detainer.",
+                "contact_choice": "anonymous",
+                "consent": "y",
+            },
+        )
+        reference = re.search(r'id="reference">([^<]+)<', receipt).group(1)
+        staff = Browser()
+        login = staff.request("/login")
+        staff.request(
+            "/login", {**staff.hidden(login), "email": STAFF_EMAIL, "password": STAFF_PASSWORD}
+        )
+        cookie = "; ".join(f"{k}={v}" for k, v in staff.cookies.items())
+        if "Cases" not in staff.request("/staff/cases"):
+            raise SystemExit("staff sign-in for the scan failed")
+
+        ok &= sqlmap(
+            work,
+            "public tracking form (reference, code)",
+            [
+                "-u",
+                f"{BASE}/track",
+                "--method",
+                "POST",
+                "--data",
+                f"reference={reference}&code=AAAA-BBBB-CCCC-DDDD-EEEE-FFFF&csrf_token=x",
+                "--csrf-token",
+                "csrf_token",
+                "--csrf-url",
+                f"{BASE}/track",
+                "-p",
+                "reference,code",
+            ],
+        )
+        ok &= sqlmap(
+            work,
+            "staff queue filters",
+            [
+                "-u",
+                f"{BASE}/staff/cases?reference=TA&status=submitted&clause=2c&agency=police"
+                "&received_from=2020-01-01&page=1",
+                "--cookie",
+                cookie,
+                "-p",
+                "reference,status,clause,agency,received_from,page",
+            ],
+        )
+        ok &= wapiti(work, cookie)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    say("outside checks: " + ("no finding" if ok else "FINDINGS — see above"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Settings and the headers every response carries.
+
+Production refuses to start with a missing or weak secret, debug on, or SQLite; development
+makes its secrets once and keeps them; every page is served under a strict Content Security
+Policy and nothing on a page needs inline code or another site.
+
+Config class attributes are read from the environment when ``config`` is imported, so the
+tests pass values to ``create_app`` as keyword overrides, as the environment would have.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import stat
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+import complaints_app
+from complaints_app import create_app, instance_keys
+from complaints_app.crypto import new_key
+from complaints_app.extensions import db
+from config import DevelopmentConfig, ProductionConfig, config_from_env
+from tests.helpers import post_complaint
+
+# Never connected to: the production app below serves only pages that need no database.
+PRODUCTION_DATABASE = "postgresql+psycopg://complaints@127.0.0.1:1/complaints"
+PAGES = ["/", "/policy", "/complaints/new", "/track", "/healthz", "/no-such-page"]
+SCHEME_OR_HOST = re.compile(r"^\s*([a-z][a-z0-9+.\-]*:|//|\\\\)", re.IGNORECASE)
+
+
+def _good_settings() -> dict:
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "HASH_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": [new_key()],
+        "DEBUG": False,
+        "SQLALCHEMY_DATABASE_URI": PRODUCTION_DATABASE,
+    }
+
+
+@pytest.fixture
+def production_env(monkeypatch) -> None:
+    """No escape hatch set in the environment of the test run."""
+    monkeypatch.delenv("ALLOW_SQLITE_IN_PRODUCTION", raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+
+
+@pytest.fixture
+def production_app(production_env, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(ProductionConfig, **_good_settings(), UPLOAD_FOLDER=str(tmp_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- Production refuses to start without its secrets -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("SECRET_KEY", "", "SECRET_KEY"),
+        ("SECRET_KEY", None, "SECRET_KEY"),
+        ("SECRET_KEY", "dev", "SECRET_KEY"),
+        ("SECRET_KEY", "x" * 31, "SECRET_KEY"),
+        ("HASH_KEY", "", "HASH_KEY"),
+        ("HASH_KEY", "change-me", "HASH_KEY"),
+        ("ENCRYPTION_KEYS", [], "ENCRYPTION_KEYS"),
+        ("ENCRYPTION_KEYS", ["not a key"], "ENCRYPTION_KEYS"),
+        # An AES-128 key is not the AES-256 the app promises.
+        ("ENCRYPTION_KEYS", [base64.urlsafe_b64encode(bytes(16)).decode()], "ENCRYPTION_KEYS"),
+        ("DEBUG", True, "DEBUG"),
+        ("SQLALCHEMY_DATABASE_URI", "sqlite:///instance/complaints.sqlite3", "DATABASE_URL"),
+        ("SQLALCHEMY_DATABASE_URI", "sqlite://", "DATABASE_URL"),
+    ],
+)
+def test_production_refuses_to_start_with_missing_or_weak_setting(
+    production_env, setting, value, named
+):
+    settings = {**_good_settings(), setting: value}
+
+    with pytest.raises(RuntimeError, match=named) as refused:
+        create_app(ProductionConfig, **settings)
+
+    # The message says what is wrong but never echoes a secret back into the logs.
+    secrets_given = [settings["SECRET_KEY"], settings["HASH_KEY"], *settings["ENCRYPTION_KEYS"]]
+    for secret in secrets_given:
+        if secret:
+            assert secret not in str(refused.value)
+
+
+def test_production_names_every_missing_setting_at_once(production_env):
+    with pytest.raises(RuntimeError) as refused:
+        create_app(
+            ProductionConfig,
+            SECRET_KEY="",
+            HASH_KEY="",
+            ENCRYPTION_KEYS=[],
+            SQLALCHEMY_DATABASE_URI="sqlite:///complaints.sqlite3",
+        )
+
+    message = str(refused.value)
+    for name in ("SECRET_KEY", "HASH_KEY", "ENCRYPTION_KEYS", "DATABASE_URL"):
+        assert name in message
+
+
+def test_app_env_production_picks_the_refusing_configuration(production_env):
+    assert config_from_env() is ProductionConfig
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(None, SECRET_KEY="", HASH_KEY="", ENCRYPTION_KEYS=[])
+
+
+def test_unknown_app_env_is_refused(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "prod")
+
+    with pytest.raises(RuntimeError, match="APP_ENV"):
+        config_from_env()
+
+
+def test_production_starts_when_every_setting_is_given(production_app):
+    assert production_app.config["ENV_NAME"] == "production"
+    assert not production_app.debug
+    assert production_app.config["SESSION_COOKIE_SECURE"]
+
+
+def test_production_accepts_sqlite_only_when_explicitly_allowed(production_env, monkeypatch):
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    settings = {**_good_settings(), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+
+    app = create_app(ProductionConfig, **settings)
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+# --- Production responses ---------------------------------------------------------------
+
+
+def test_production_responses_demand_https(production_app):
+    response = production_app.test_client().get("/", base_url="https://localhost")
+
+    assert response.status_code == HTTPStatus.OK
+    hsts = response.headers["Strict-Transport-Security"]
+    max_age = int(re.search(r"max-age=(\d+)", hsts).group(1))
+    assert max_age >= 365 * 24 * 3600
+    assert "includeSubDomains" in hsts
+
+
+def test_production_session_cookie_is_host_only_and_secure(production_app):
+    response = production_app.test_client().get("/track", base_url="https://localhost")
+
+    assert response.status_code == HTTPStatus.OK
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1, cookies
+    cookie = cookies[0]
+    assert cookie.startswith("__Host-session=")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "path", "samesite"} <= attributes
+    assert "domain" not in attributes
+    assert "Path=/;" in cookie + ";"
+    assert "SameSite=Lax" in cookie
+
+
+def test_non_production_responses_do_not_pin_https(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+# --- Development secrets ----------------------------------------------------------------
+
+
+def test_development_secrets_are_made_once_readable_by_owner_only(tmp_path):
+    instance = tmp_path / "instance" / "not-yet-there"
+
+    made = instance_keys.load_or_create(str(instance))
+
+    path = instance / "secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == made
+    assert len(made["SECRET_KEY"]) >= 32 and len(made["HASH_KEY"]) >= 32
+    assert made["SECRET_KEY"] != made["HASH_KEY"]
+    (key,) = made["ENCRYPTION_KEYS"]
+    assert len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 32
+    # Strong enough that production itself would accept them.
+    ProductionConfig.validate({**made, "SQLALCHEMY_DATABASE_URI": PRODUCTION_DATABASE})
+
+
+def test_development_secrets_are_reused_not_regenerated(tmp_path):
+    first = instance_keys.load_or_create(str(tmp_path))
+    written = (tmp_path / "secrets.json").read_bytes()
+
+    second = instance_keys.load_or_create(str(tmp_path))
+
+    assert second == first
+    assert (tmp_path / "secrets.json").read_bytes() == written
+    assert instance_keys.load_or_create(str(tmp_path / "elsewhere")) != first
+
+
+def test_development_app_takes_its_secrets_from_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(complaints_app, "INSTANCE_DIR", tmp_path)
+    database = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
+
+    first = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=database)
+    second = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=database)
+
+    kept = json.loads((tmp_path / "secrets.json").read_text())
+    for app in (first, second):
+        assert app.config["SECRET_KEY"] == kept["SECRET_KEY"]
+        assert app.config["HASH_KEY"] == kept["HASH_KEY"]
+        assert app.config["ENCRYPTION_KEYS"] == kept["ENCRYPTION_KEYS"]
+        with app.app_context():
+            db.engine.dispose()
+
+
+# --- Headers and page markup on every response ------------------------------------------
+
+
+class _Markup(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> and <style>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self._open: str | None = None
+        self.inline_code: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._open = tag if tag in ("script", "style") else None
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+    def handle_data(self, data):
+        if self._open and data.strip():
+            self.inline_code.append(data)
+
+
+def _assert_strict_headers(response) -> None:
+    csp = response.headers["Content-Security-Policy"]
+    directives = {d.strip().split(" ")[0]: d.strip() for d in csp.split(";")}
+    assert directives["default-src"] == "default-src 'none'"
+    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-eval'" not in csp
+    assert directives["frame-ancestors"] == "frame-ancestors 'none'"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def _assert_self_contained_markup(html: str) -> None:
+    page = _Markup()
+    page.feed(html)
+    page.close()
+    assert page.tags, "not an HTML page"
+    assert page.inline_code == [], "inline <script> or <style> content"
+    for tag, attrs in page.tags:
+        assert tag != "style", "<style> element"
+        assert "style" not in attrs, f"style= attribute on <{tag}>"
+        handlers = [name for name in attrs if name.startswith("on")]
+        assert not handlers, f"inline event handler {handlers} on <{tag}>"
+        if tag == "script":
+            assert attrs.get("src"), "inline <script>"
+        if tag in ("link", "script", "img"):
+            for name in ("src", "href", "srcset"):
+                value = attrs.get(name)
+                if value is not None:
+                    assert not SCHEME_OR_HOST.match(value), f"<{tag} {name}={value!r}>"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_response_carries_the_strict_headers(client, path):
+    response = client.get(path)
+
+    expected = HTTPStatus.NOT_FOUND if path == "/no-such-page" else HTTPStatus.OK
+    assert response.status_code == expected
+    _assert_strict_headers(response)
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p != "/healthz"])
+def test_pages_use_no_inline_code_and_nothing_from_other_sites(client, path):
+    response = client.get(path)
+
+    assert response.mimetype == "text/html"
+    _assert_self_contained_markup(response.get_data(as_text=True))
+
+
+def test_receipt_and_form_with_mistakes_meet_the_same_rules(client):
+    mistakes = post_complaint(client, {"narrative": ""})
+    receipt = post_complaint(client)
+
+    assert mistakes.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert receipt.status_code == HTTPStatus.OK
+    for response in (mistakes, receipt):
+        _assert_strict_headers(response)
+        _assert_self_contained_markup(response.get_data(as_text=True))
+
+
+def test_production_pages_carry_the_strict_headers(production_app):
+    response = production_app.test_client().get("/", base_url="https://localhost")
+
+    _assert_strict_headers(response)
+    _assert_self_contained_markup(response.get_data(as_text=True))
