@@ -11,7 +11,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
-.PHONY: run test test-sqlite test-postgres install lint format clean postgres
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-stamp
+
+.PHONY: run test test-sqlite test-postgres install lint format clean postgres security
 
 install: $(STAMP)
 
@@ -70,5 +73,18 @@ test: lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
+# Outside checks (bandit, wapiti, sqlmap) live in their own environment: their
+# dependencies never mix with the app's.
+$(TOOLS)/bin/python:
+	$(PYTHON) -m venv $(TOOLS)
+
+$(TOOLS_STAMP): .ci/security-tools.txt | $(TOOLS)/bin/python
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r .ci/security-tools.txt
+	touch $@
+
+security: install $(TOOLS_STAMP)
+	$(BIN)/python .ci/outside_checks.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache *.egg-info

@@ -336,10 +336,9 @@ def main() -> int:
             work,
             "public tracking form (reference, code)",
             [
+                # No --method: with it, sqlmap fetches the token page with POST as well.
                 "-u",
                 f"{BASE}/track",
-                "--method",
-                "POST",
                 "--data",
                 f"reference={reference}&code=AAAA-BBBB-CCCC-DDDD-EEEE-FFFF&csrf_token=x",
                 "--csrf-token",
@@ -359,8 +358,10 @@ def main() -> int:
                 "&received_from=2020-01-01&page=1",
                 "--cookie",
                 cookie,
+                # status and agency only ever match an enum choice; these are free-form.
                 "-p",
-                "reference,status,clause,agency,received_from,page",
+                "reference,clause,received_from,page",
+                "--threads=4",
             ],
         )
         ok &= wapiti(work, cookie)

@@ -22,7 +22,7 @@ from complaints_app.admin.forms import (
 from complaints_app.authz import Permission, requires
 from complaints_app.extensions import db
 from complaints_app.models import Clause, Organisation, Role, User
-from complaints_app.services import accounts, catalogue
+from complaints_app.services import accounts, catalogue, two_factor
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
 from complaints_app.timeutil import city_today
@@ -185,6 +185,20 @@ def user_password(user_id: int):
             return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
     form.password.data = ""
     return _render_user(target, password_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@requires(Permission.MANAGE_USERS)
+def user_two_factor_reset(user_id: int):
+    """Remove a user's second factor (a lost phone): they enrol again at next sign-in. The
+    admin never sees the secret; the reset is recorded on the account."""
+    target = _user_or_404(user_id)
+    if not ActionForm().validate():
+        abort(HTTPStatus.BAD_REQUEST)
+    two_factor.reset(target, current_user._get_current_object())
+    db.session.commit()
+    flash(_("Two-step sign in was reset for %(email)s.", email=target.email))
+    return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
 
 
 # ---------------------------------------------------------------------------------------------

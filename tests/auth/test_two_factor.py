@@ -156,3 +156,28 @@ def test_intake_signs_in_with_password_only_by_default(client, db):
     make_user(db, "intake@example.org", Role.INTAKE)
     response = password_step(client, "intake@example.org")
     assert response.headers["Location"].endswith("/staff/")
+
+
+def test_admin_resets_a_second_factor_without_seeing_it(app, client, db):
+    make_user(db, "sup@example.org", Role.SUPERVISOR)
+    password_step(client, "sup@example.org")
+    secret, _ = enroll(client)
+    admin = make_user(db, "admin@example.org", Role.ADMIN)
+    admin_client = app.test_client()
+    password_step(admin_client, "admin@example.org")
+    admin_secret, _ = enroll(admin_client)
+    user = db.session.execute(select(User).where(User.email == "sup@example.org")).scalar_one()
+    page = admin_client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Reset two-step sign in" in page
+    assert secret not in page.replace(" ", "")
+    token = hidden_fields(page)["csrf_token"]
+    done = admin_client.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": token})
+    assert done.status_code == HTTPStatus.SEE_OTHER
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret_ct is None
+    assert client.get("/staff/cases").status_code == HTTPStatus.FOUND  # their session ended
+    event = db.session.execute(
+        select(AccountEvent).where(AccountEvent.kind == AccountEventKind.TWO_FACTOR_RESET)
+    ).scalar_one()
+    assert event.actor_id == admin.id and event.user_id == user.id
+    assert admin_secret  # the admin signed in with their own second factor
