@@ -310,3 +310,50 @@ def test_production_pages_carry_the_strict_headers(production_app):
 
     _assert_strict_headers(response)
     _assert_self_contained_markup(response.get_data(as_text=True))
+
+
+def test_behind_a_trusted_proxy_limits_apply_per_forwarded_client(tmp_path):
+    """With TRUST_PROXY the client is the one the proxy names; without it, the proxy itself."""
+    from config import TestingConfig as Testing
+
+    def wrong_guesses(trust: bool) -> list[int]:
+        app = create_app(
+            Testing,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'proxy-{trust}.sqlite3'}",
+            TRUST_PROXY=trust,
+            TRACK_LIMIT_PER_CLIENT="2 per hour",
+        )
+        from flask_migrate import upgrade
+
+        from complaints_app.extensions import limiter
+
+        with app.app_context():
+            upgrade()
+            limiter.reset()
+        statuses = []
+        for forwarded in ("192.0.2.1", "192.0.2.1", "192.0.2.2"):
+            client = app.test_client()
+            page = client.get("/track").get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+            statuses.append(
+                client.post(
+                    "/track",
+                    data={"csrf_token": token, "reference": "TA-2026-0001", "code": "X" * 24},
+                    headers={"X-Forwarded-For": forwarded},
+                ).status_code
+            )
+        with app.app_context():
+            limiter.reset()
+        return statuses
+
+    assert wrong_guesses(trust=True) == [422, 422, 422]
+    assert wrong_guesses(trust=False) == [422, 422, 429]
+
+
+def test_sqlite_overwrites_deleted_data(app, db):
+    """Purged personal data does not linger in free pages of the SQLite file."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

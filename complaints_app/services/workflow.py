@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from complaints_app.authz import Permission, can
 from complaints_app.models import (
@@ -73,11 +74,11 @@ SCREEN_OUT_REASONS = (
 )
 
 STATUS_LABELS = {
-    Status.SUBMITTED: "submitted",
-    Status.TRIAGE: "in triage",
-    Status.INVESTIGATION: "under investigation",
-    Status.REVIEW: "in review",
-    Status.CLOSED: "closed",
+    Status.SUBMITTED: _l("submitted"),
+    Status.TRIAGE: _l("in triage"),
+    Status.INVESTIGATION: _l("under investigation"),
+    Status.REVIEW: _l("in review"),
+    Status.CLOSED: _l("closed"),
 }
 
 
@@ -114,7 +115,7 @@ def _begin(
         raise TransitionRefused(
             _(
                 "This case is %(status)s, so this cannot be done now.",
-                status=_(STATUS_LABELS[complaint.status]),
+                status=STATUS_LABELS[complaint.status],
             )
         )
     return transition
