@@ -38,3 +38,22 @@ def test_2c_allegation_records_warrant_and_hours(db, signed_in, filed_case):
     saved = db.session.get(Allegation, held.id)
     assert saved.clause_confirmed
     assert saved.facts == {"warrant_presented": "no", "custody_extended_hours": 14}
+
+
+def test_allegation_form_without_the_csrf_token_is_refused(db, signed_in, filed_case):
+    reference, _ = filed_case
+    client, _user = signed_in(Role.INTAKE)
+    page = client.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    held = db.session.execute(select(Allegation)).scalars().first()
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
+    refused = client.post(
+        f"/staff/cases/{reference}/allegations/{held.id}",
+        data={
+            f"a{held.id}-version": version,
+            f"a{held.id}-clause": "2d",
+            f"a{held.id}-reason": "forged",
+        },
+    )
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    db.session.expire_all()
+    assert db.session.get(Allegation, held.id).clause.code != "2d"
