@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_BIN = ROOT / ".venv" / "bin"
 TOOLS_BIN = ROOT / ".venv-tools" / "bin"
 PORT = int(os.environ.get("SCAN_PORT", "5443"))
-BASE = f"https://127.0.0.1:{PORT}"
 STAFF_EMAIL = "scanner@example.org"
 STAFF_PASSWORD = secrets.token_urlsafe(24)
 WAPITI_MODULES = ",".join(
@@ -115,14 +114,15 @@ def server_env(instance: Path) -> dict[str, str]:
 class Browser:
     """Just enough of a browser to sign in and file a complaint with CSRF tokens."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: str) -> None:
+        self.base = base
         self.cookies: dict[str, str] = {}
 
     def request(self, path: str, form: dict | None = None) -> str:
         import urllib.parse
 
         data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
-        req = urllib.request.Request(BASE + path, data=data)  # noqa: S310 — https to 127.0.0.1
+        req = urllib.request.Request(self.base + path, data=data)  # noqa: S310 — 127.0.0.1
         if self.cookies:
             req.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         opener = urllib.request.build_opener(
@@ -146,10 +146,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def wait_for_server() -> None:
+def wait_for_server(base: str) -> None:
     for _ in range(100):
         try:
-            urllib.request.urlopen(BASE + "/healthz", context=UNVERIFIED, timeout=2)  # noqa: S310
+            urllib.request.urlopen(base + "/healthz", context=UNVERIFIED, timeout=2)  # noqa: S310
             return
         except OSError:
             time.sleep(0.2)
@@ -185,43 +185,51 @@ def bandit() -> bool:
     return not findings
 
 
-def wapiti(out: Path, cookie: str) -> bool:
-    say(f"wapiti against {BASE} (modules: {WAPITI_MODULES})")
-    report = out / "wapiti.json"
-    done = run(
+def start_wapiti(out: Path, base: str, cookie: str) -> subprocess.Popen:
+    """Start wapiti in the background against its own server."""
+    say(f"wapiti against {base} (modules: {WAPITI_MODULES}), in the background")
+    return subprocess.Popen(  # noqa: S603
         [
             str(TOOLS_BIN / "wapiti"),
             "-u",
-            f"{BASE}/",
+            f"{base}/",
             "-m",
             WAPITI_MODULES,
             "--scope",
             "domain",
             "-x",
-            f"{BASE}/logout",
+            f"{base}/logout",
             "-x",
-            f"{BASE}/track/leave",
+            f"{base}/track/leave",
             "-x",
-            f"{BASE}/language",
+            f"{base}/language",
             "-H",
             f"Cookie: {cookie}",
             "--max-scan-time",
-            "300",
+            "360",
             "--max-attack-time",
-            "60",
+            "90",
             "--flush-session",
             "-f",
             "json",
             "-o",
-            str(report),
+            str(out / "wapiti.json"),
             "--verify-ssl",
             "0",
         ],
-        timeout=900,
         cwd=out,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+
+
+def finish_wapiti(out: Path, process: subprocess.Popen) -> bool:
+    say("wapiti results")
+    output, _ = process.communicate(timeout=900)
+    report = out / "wapiti.json"
     if not report.exists():
-        print(done.stdout[-3000:], done.stderr[-3000:])
+        print(output[-3000:])
         return False
     data = json.loads(report.read_text())
     found = {k: v for k, v in data.get("vulnerabilities", {}).items() if v}
@@ -267,10 +275,10 @@ def sqlmap(out: Path, name: str, args: list[str]) -> bool:
     return clean and not vulnerable
 
 
-def main() -> int:
-    ok = bandit()
-    work = Path(tempfile.mkdtemp(prefix="scan-"))
-    instance = work / "instance"
+def start_server(work: Path, port: int) -> tuple[subprocess.Popen, str, str, str]:
+    """A production-configured server on its own database: (process, base URL, staff
+    session cookie, a case reference)."""
+    instance = work / f"instance-{port}"
     instance.mkdir()
     env = server_env(instance)
     flask = [str(APP_BIN / "flask"), "--app", "wsgi"]
@@ -285,14 +293,15 @@ def main() -> int:
         check=True,
         capture_output=True,
     )
-    key, cert = self_signed(work)
+    key, cert = self_signed(instance)
+    base = f"https://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603
         [
             str(APP_BIN / "gunicorn"),
             "-w",
             "2",
             "-b",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--certfile",
             str(cert),
             "--keyfile",
@@ -304,47 +313,60 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        wait_for_server()
-        resident = Browser()
-        page = resident.request("/complaints/new")
-        receipt = resident.request(
-            "/complaints/new",
-            {
-                **resident.hidden(page),
-                "what_happened": ["held_for_ice"],
-                "urgent": "no",
-                "incident_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
-                "incident_place": "Central station",
-                "agency": "police",
-                "narrative": "Held after bail for an ICE detainer.",
-                "contact_choice": "anonymous",
-                "consent": "y",
-            },
-        )
-        reference = re.search(r'id="reference">([^<]+)<', receipt).group(1)
-        staff = Browser()
-        login = staff.request("/login")
-        staff.request(
-            "/login", {**staff.hidden(login), "email": STAFF_EMAIL, "password": STAFF_PASSWORD}
-        )
-        cookie = "; ".join(f"{k}={v}" for k, v in staff.cookies.items())
-        if "Cases" not in staff.request("/staff/cases"):
-            raise SystemExit("staff sign-in for the scan failed")
+    wait_for_server(base)
+    resident = Browser(base)
+    page = resident.request("/complaints/new")
+    receipt = resident.request(
+        "/complaints/new",
+        {
+            **resident.hidden(page),
+            "what_happened": ["held_for_ice"],
+            "urgent": "no",
+            "incident_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
+            "incident_place": "Central station",
+            "agency": "police",
+            "narrative": "Held after bail for an ICE detainer.",
+            "contact_choice": "anonymous",
+            "consent": "y",
+        },
+    )
+    reference = re.search(r'id="reference">([^<]+)<', receipt).group(1)
+    staff = Browser(base)
+    login = staff.request("/login")
+    staff.request(
+        "/login", {**staff.hidden(login), "email": STAFF_EMAIL, "password": STAFF_PASSWORD}
+    )
+    cookie = "; ".join(f"{k}={v}" for k, v in staff.cookies.items())
+    if "Cases" not in staff.request("/staff/cases"):
+        raise SystemExit("staff sign-in for the scan failed")
+    return server, base, cookie, reference
 
+
+def main() -> int:
+    ok = bandit()
+    work = Path(tempfile.mkdtemp(prefix="scan-"))
+    servers = []
+    try:
+        # wapiti crawls and attacks its own server, so its requests cannot change the pages
+        # sqlmap compares.
+        server, wapiti_base, wapiti_cookie, _ = start_server(work, PORT + 1)
+        servers.append(server)
+        scanner = start_wapiti(work, wapiti_base, wapiti_cookie)
+        server, base, cookie, reference = start_server(work, PORT)
+        servers.append(server)
         ok &= sqlmap(
             work,
             "public tracking form (reference, code)",
             [
                 # No --method: with it, sqlmap fetches the token page with POST as well.
                 "-u",
-                f"{BASE}/track",
+                f"{base}/track",
                 "--data",
                 f"reference={reference}&code=AAAA-BBBB-CCCC-DDDD-EEEE-FFFF&csrf_token=x",
                 "--csrf-token",
                 "csrf_token",
                 "--csrf-url",
-                f"{BASE}/track",
+                f"{base}/track",
                 "-p",
                 "reference,code",
             ],
@@ -354,21 +376,22 @@ def main() -> int:
             "staff queue filters",
             [
                 "-u",
-                f"{BASE}/staff/cases?reference=TA&status=submitted&clause=2c&agency=police"
+                f"{base}/staff/cases?reference=TA&status=submitted&clause=2c&agency=police"
                 "&received_from=2020-01-01&page=1",
                 "--cookie",
                 cookie,
                 # status, agency, dates and page are parsed into enums, dates and integers
-            # before any query; reference and clause reach SQL as text.
+                # before any query; reference and clause reach SQL as text.
                 "-p",
                 "reference,clause",
                 "--threads=4",
             ],
         )
-        ok &= wapiti(work, cookie)
+        ok &= finish_wapiti(work, scanner)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     say("outside checks: " + ("no finding" if ok else "FINDINGS — see above"))
     return 0 if ok else 1
