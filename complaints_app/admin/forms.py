@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -129,3 +130,18 @@ def clause_form_class(questions: list[GuidedQuestion]) -> type[ClauseForm]:
             validators=[Optional(), Length(max=2000)],
         )
     return type("ClauseEditForm", (ClauseForm,), fields)
+
+
+class LegalHoldForm(FlaskForm):
+    """Put a case on legal hold, or lift it, by reference: no case contents are shown."""
+
+    reference = StringField(
+        _l("Case reference"),
+        validators=[InputRequired(_l("Enter the case reference.")), Length(max=24)],
+    )
+    hold = RadioField(
+        _l("Legal hold"),
+        choices=[("on", _l("Put on hold")), ("off", _l("Lift the hold"))],
+        validators=[InputRequired(_l("Choose whether to put on hold or lift it."))],
+    )
+    reason = StringField(_l("Reason"), validators=[InputRequired(_l("Say why.")), Length(max=500)])

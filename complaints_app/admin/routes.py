@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from complaints_app.admin import bp
 from complaints_app.admin.forms import (
     ActionForm,
+    LegalHoldForm,
     OrganisationForm,
     PasswordResetForm,
     RoleForm,
@@ -21,8 +22,8 @@ from complaints_app.admin.forms import (
 )
 from complaints_app.authz import Permission, requires
 from complaints_app.extensions import db
-from complaints_app.models import Clause, Organisation, Role, User
-from complaints_app.services import accounts, catalogue, two_factor
+from complaints_app.models import Clause, Complaint, Organisation, Role, User
+from complaints_app.services import accounts, casework, catalogue, two_factor
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
 from complaints_app.timeutil import city_today
@@ -199,6 +200,47 @@ def user_two_factor_reset(user_id: int):
     db.session.commit()
     flash(_("Two-step sign in was reset for %(email)s.", email=target.email))
     return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal holds
+
+
+@bp.route("/legal-holds", methods=["GET", "POST"])
+@requires(Permission.LEGAL_HOLD, Permission.MANAGE_SETTINGS)
+def legal_holds():
+    """Cases exempt from the retention purge, and a form to put one on hold or lift it by
+    reference. Admins see references and reasons only, never case contents."""
+    form = LegalHoldForm()
+    status = HTTPStatus.OK
+    if form.validate_on_submit():
+        complaint = db.session.execute(
+            select(Complaint).where(
+                Complaint.reference == form.reference.data.strip().upper(),
+                Complaint.purged_at.is_(None),
+            )
+        ).scalar_one_or_none()
+        if complaint is None:
+            form.reference.errors = [_("No case with that reference.")]
+            status = HTTPStatus.UNPROCESSABLE_ENTITY
+        else:
+            casework.set_legal_hold(
+                complaint,
+                current_user._get_current_object(),
+                form.hold.data == "on",
+                form.reason.data,
+            )
+            db.session.commit()
+            flash(_("Legal hold saved for %(ref)s.", ref=complaint.reference))
+            return redirect(url_for("admin.legal_holds"), code=HTTPStatus.SEE_OTHER)
+    elif request.method == "POST":
+        status = HTTPStatus.UNPROCESSABLE_ENTITY
+    held = db.session.execute(
+        select(Complaint.reference, Complaint.legal_hold_reason, Complaint.status)
+        .where(Complaint.legal_hold.is_(True))
+        .order_by(Complaint.reference)
+    ).all()
+    return render_template("admin/legal_holds.html", form=form, held=held), status
 
 
 # ---------------------------------------------------------------------------------------------

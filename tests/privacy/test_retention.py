@@ -114,3 +114,40 @@ def test_legal_hold_exempts_a_case(app, client, db):
         .all()
     )
     assert len(hold_events) == 1 and hold_events[0].body == "Litigation pending"
+
+
+def test_admin_sets_a_legal_hold_by_reference_without_reading_the_case(app, client, db):
+    from http import HTTPStatus
+
+    from tests.helpers import hidden_fields
+
+    ref, _ = file_case(client, "Narrative an admin must not see")
+    complaint = close(db, ref, app.config["RETENTION_DAYS"] + 30)
+    accounts.create_user("admin@example.org", Role.ADMIN, "a perfectly fine passphrase")
+    db.session.commit()
+    admin = app.test_client()
+    hidden = hidden_fields(admin.get("/login").get_data(as_text=True))
+    admin.post(
+        "/login",
+        data={**hidden, "email": "admin@example.org", "password": "a perfectly fine passphrase"},
+    )
+    page = admin.get("/admin/legal-holds").get_data(as_text=True)
+    token = hidden_fields(page)["csrf_token"]
+    unknown = admin.post(
+        "/admin/legal-holds",
+        data={"csrf_token": token, "reference": "TA-1999-0001", "hold": "on", "reason": "x"},
+    )
+    assert unknown.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "No case with that reference." in unknown.get_data(as_text=True)
+    done = admin.post(
+        "/admin/legal-holds",
+        data={"csrf_token": token, "reference": ref.lower(), "hold": "on", "reason": "Subpoena"},
+    )
+    assert done.status_code == HTTPStatus.SEE_OTHER
+    listing = admin.get("/admin/legal-holds").get_data(as_text=True)
+    assert ref in listing and "Subpoena" in listing
+    assert "Narrative an admin must not see" not in listing
+    result = app.test_cli_runner().invoke(args=["retention", "purge"])
+    assert "Purged 0 case(s)" in result.output
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).legal_hold
