@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -25,17 +24,14 @@ from sqlalchemy import select
 from complaints_app.auth import bp, load_user
 from complaints_app.auth.forms import LoginForm, SecondFactorForm
 from complaints_app.authz import STAFF_ROLES
-from complaints_app.extensions import db, limiter
+from complaints_app.extensions import db
 from complaints_app.models import Role, User
 from complaints_app.public.forms import EmptyForm
 from complaints_app.ratelimit import account_key
 from complaints_app.security import no_store
 from complaints_app.services import passwords, two_factor
+from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import utcnow
-
-
-def _login_failed(_response) -> bool:
-    return bool(g.get("login_failed"))
 
 
 def home_for(user: User) -> str:
@@ -54,17 +50,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"],
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=account_key,
-    deduct_when=_login_failed,
-)
+@failed_attempts("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT", account_key)
 def login():
     """Sign in with email and password. One message for every failure, so it does not tell
     whether an account exists; a fresh session on success."""
@@ -78,7 +64,7 @@ def login():
     if not passwords.verify(user.password_hash if user else None, form.password.data) or (
         user is None or not user.active
     ):
-        g.login_failed = True
+        record_failure()
         form.password.data = ""
         return render_template("auth/login.html", form=form, failed=True), (
             HTTPStatus.UNPROCESSABLE_ENTITY
@@ -126,12 +112,7 @@ def _pending_key() -> str:
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_pending_key,
-    deduct_when=_login_failed,
-)
+@failed_attempts("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT", _pending_key)
 def second_factor():
     """The second step of sign-in: a code from the authenticator app, or a recovery code."""
     no_store()
@@ -149,7 +130,7 @@ def second_factor():
     )
     if not ok:
         db.session.rollback()
-        g.login_failed = True
+        record_failure()
         form.code.data = ""
         return render_template("auth/two_factor.html", form=form, failed=True), (
             HTTPStatus.UNPROCESSABLE_ENTITY

@@ -9,7 +9,6 @@ from http import HTTPStatus
 from flask import (
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -36,6 +35,7 @@ from complaints_app.security import no_store
 from complaints_app.services import catalogue, complainant, intake, pending, tracking, uploads
 from complaints_app.services.intake import Contact, IntakeData
 from complaints_app.services.workflow import TransitionRefused, withdraw_by_complainant
+from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import city_today
 
 log = logging.getLogger(__name__)
@@ -235,22 +235,8 @@ def _tracked_case() -> Complaint | None:
     return complaint
 
 
-def _track_failed(response) -> bool:
-    return bool(g.get("track_failed"))
-
-
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["TRACK_LIMIT_PER_CLIENT"],
-    methods=["POST"],
-    deduct_when=_track_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["TRACK_LIMIT_PER_REFERENCE"],
-    methods=["POST"],
-    key_func=reference_key,
-    deduct_when=_track_failed,
-)
+@failed_attempts("TRACK_LIMIT_PER_CLIENT", "TRACK_LIMIT_PER_REFERENCE", reference_key)
 def track():
     """Find a case by reference and tracking code (posted, never in a URL), then show its
     status, the messages from the office, and what the complainant can do."""
@@ -265,7 +251,7 @@ def track():
         return render_template("public/track.html", form=form), HTTPStatus.UNPROCESSABLE_ENTITY
     complaint = tracking.find_case(form.reference.data, form.code.data)
     if complaint is None or complaint.purged_at is not None:
-        g.track_failed = True
+        record_failure()
         form.code.data = ""
         return render_template(
             "public/track.html", form=form, not_found=True
