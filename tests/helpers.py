@@ -98,11 +98,19 @@ def png_with_text() -> bytes:
     return out.getvalue()
 
 
-def small_pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+def small_pdf(author: str | None = None, password: str | None = None) -> bytes:
+    """A one-page PDF, optionally with an author in its metadata or a password."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if author:
+        writer.add_metadata({"/Author": author, "/Title": f"Statement by {author}"})
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 VOID_TAGS = frozenset(

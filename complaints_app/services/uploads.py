@@ -20,6 +20,8 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from werkzeug.datastructures import FileStorage
 
 from complaints_app.crypto import open_bytes, seal_bytes
@@ -98,9 +100,31 @@ def _clean_image(data: bytes, name: str, kind: str) -> bytes:
 
 
 def _check_pdf(data: bytes, name: str) -> bytes:
+    """Rewrite a PDF from its pages only: the document information (author, title, software)
+    and XMP metadata do not survive. Password-protected or unreadable files are refused."""
     if b"%%EOF" not in data[-2048:]:
         raise UploadError(_("%(name)s is not a complete PDF file.", name=name))
-    return data
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UploadError(
+                _("%(name)s is protected by a password. Please send it without one.", name=name)
+            )
+        writer = PdfWriter()
+        for page in reader.pages:
+            added = writer.add_page(page)
+            for key in ("/Metadata", "/PieceInfo"):
+                added.pop(key, None)
+        writer.metadata = None
+        out = io.BytesIO()
+        writer.write(out)
+    except UploadError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise UploadError(
+            _("%(name)s could not be read as a PDF. It may be damaged.", name=name)
+        ) from exc
+    return out.getvalue()
 
 
 def prepare(upload: FileStorage) -> PreparedFile | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from complaints_app.models import Attachment, Complaint
@@ -269,7 +270,8 @@ def test_valid_files_are_kept_when_another_field_has_an_error(client, db):
         ("photo.jpg", "image/jpeg"),
         ("statement.pdf", "application/pdf"),
     ]
-    assert uploads.read(attachments[1].storage_key) == small_pdf()
+    kept_pdf = PdfReader(io.BytesIO(uploads.read(attachments[1].storage_key)))
+    assert len(kept_pdf.pages) == 1
 
 
 def test_unticked_kept_file_is_left_out(client, db, upload_dir):
@@ -344,3 +346,20 @@ def test_attachment_records_sha256_size_and_sniffed_type(client, db):
         stored = uploads.read(attachment.storage_key)
         assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
         assert attachment.size_bytes == len(stored)
+
+
+def test_pdf_metadata_does_not_survive(client, db, app):
+    response = post_complaint(client, files=[(small_pdf(author="Ana Example"), "statement.pdf")])
+    receipt_of(response)
+    attachment = db.session.execute(select(Attachment)).scalar_one()
+    stored = uploads.read(attachment.storage_key)
+    assert b"Ana Example" not in stored
+    reader = PdfReader(io.BytesIO(stored))
+    assert len(reader.pages) == 1
+    assert not reader.metadata or "/Author" not in reader.metadata
+
+
+def test_password_protected_pdf_is_refused_with_a_message(client, db):
+    response = post_complaint(client, files=[(small_pdf(password="s3cret"), "locked.pdf")])
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "locked.pdf is protected by a password" in response.get_data(as_text=True)
