@@ -8,7 +8,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from complaints_app.authz import Permission, can
-from complaints_app.timeutil import to_city
 
 
 def policy_text(text: str | None) -> str:
@@ -56,6 +55,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": (
-        format_datetime(to_city(d), fmt) if d else ""
-    )
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""

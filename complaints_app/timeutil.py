@@ -21,10 +21,3 @@ def city_tz() -> ZoneInfo:
 def city_today() -> date:
     """Today's date in the city, which is what residents mean by 'today'."""
     return utcnow().astimezone(city_tz()).date()
-
-
-def to_city(moment: datetime | None) -> datetime | None:
-    """A stored UTC moment expressed in the city's time zone."""
-    if moment is None:
-        return None
-    return moment.astimezone(city_tz())

@@ -27,11 +27,6 @@ from werkzeug.datastructures import FileStorage
 from complaints_app.crypto import open_bytes, seal_bytes
 
 MAX_PIXELS = 40_000_000
-KINDS = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-}
 
 
 class UploadError(ValueError):

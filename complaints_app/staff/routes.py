@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -86,13 +89,9 @@ def cases():
             status=Status(form.status.data) if form.status.data else None,
             clause=form.clause.data or None,
             agency=Agency(form.agency.data) if form.agency.data else None,
-            assignee_id=(
-                current_user.id
-                if form.assignee.data == "me"
-                else int(form.assignee.data)
-                if form.assignee.data and form.assignee.data.isdigit()
-                else None
-            ),
+            assignee_id=current_user.id
+            if form.assignee.data == "me"
+            else _user_id(form.assignee.data),
             unassigned=form.assignee.data == "none",
             urgent=form.urgent.data,
             overdue=form.overdue.data,
@@ -111,8 +110,11 @@ def cases():
         names=names,
         is_overdue=queue.is_overdue,
         page_args=args,
-        status_status=HTTPStatus.OK if valid else HTTPStatus.UNPROCESSABLE_ENTITY,
     ), (HTTPStatus.OK if valid else HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+def _user_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def _case_or_404(reference: str) -> Complaint:
@@ -251,20 +253,82 @@ def _refused(complaint: Complaint, key: str, form, message: str):
     return _render_case(complaint, forms={key: form}, status=HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
-ACTION_FORMS = {
-    "acknowledge": AcknowledgeForm,
-    "screen_in": ScreenInForm,
-    "screen_out": ScreenOutForm,
-    "submit_findings": FindingsForm,
-    "return_findings": ReasonForm,
-    "approve": ApproveForm,
-    "withdraw": ReasonForm,
-    "reopen": ReasonForm,
-}
-
-
 def _user_or_none(value: str | None) -> User | None:
-    return db.session.get(User, int(value)) if value and value.isdigit() else None
+    user_id = _user_id(value)
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
+def _case_by_reference(reference: str | None) -> Complaint | None:
+    if not reference:
+        return None
+    return db.session.execute(
+        select(Complaint).where(Complaint.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+
+
+def _back_to_case(complaint: Complaint):
+    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One workflow action as the case page offers it: its form, how the form's values reach
+    the workflow function, and what the person is told once it is done."""
+
+    form: type
+    run: Callable[[Complaint, User, object, int], None]
+    done: str
+
+
+ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(
+        AcknowledgeForm,
+        lambda c, u, f, v: workflow.acknowledge(c, u, f.message.data, version=v),
+        _l("Acknowledged. The complainant can read your message."),
+    ),
+    "screen_in": Action(
+        ScreenInForm,
+        lambda c, u, f, v: workflow.screen_in(c, u, _user_or_none(f.assignee.data), version=v),
+        _l("Screened in and assigned."),
+    ),
+    "screen_out": Action(
+        ScreenOutForm,
+        lambda c, u, f, v: workflow.screen_out(
+            c,
+            u,
+            ClosureReason(f.reason.data),
+            note=f.note.data or "",
+            merged_into=_case_by_reference(f.duplicate_of.data),
+            version=v,
+        ),
+        _l("Screened out. The case is closed."),
+    ),
+    "submit_findings": Action(
+        FindingsForm,
+        lambda c, u, f, v: workflow.submit_findings(c, u, f.summary.data or "", version=v),
+        _l("Findings submitted for review."),
+    ),
+    "return_findings": Action(
+        ReasonForm,
+        lambda c, u, f, v: workflow.return_findings(c, u, f.reason.data or "", version=v),
+        _l("Findings returned to the investigator."),
+    ),
+    "approve": Action(
+        ApproveForm,
+        lambda c, u, f, v: workflow.approve(c, u, version=v),
+        _l("Findings approved. The case is closed."),
+    ),
+    "withdraw": Action(
+        ReasonForm,
+        lambda c, u, f, v: workflow.withdraw_by_staff(c, u, f.reason.data or "", version=v),
+        _l("Withdrawal recorded. The case is closed."),
+    ),
+    "reopen": Action(
+        ReasonForm,
+        lambda c, u, f, v: workflow.reopen(c, u, f.reason.data or "", version=v),
+        _l("Reopened. The case is back in triage."),
+    ),
+}
 
 
 @bp.post("/cases/<reference>/actions/<action>")
@@ -272,63 +336,24 @@ def _user_or_none(value: str | None) -> User | None:
 def case_action(reference: str, action: str):
     """Run one workflow action; refusals say what is missing, conflicts show what changed."""
     complaint = _case_or_404(reference)
-    form_cls = ACTION_FORMS.get(action)
-    if form_cls is None:
+    spec = ACTIONS.get(action)
+    if spec is None:
         abort(HTTPStatus.NOT_FOUND)
-    form = form_cls()
+    form = spec.form()
     if isinstance(form, ScreenInForm):
         form.assignee.choices = [("", ""), *_investigators(_staff_users())]
     if not form.validate():
         return _refused(complaint, action, form, _("Please correct the form."))
     version = int(form.version.data) if (form.version.data or "").isdigit() else -1
     try:
-        if action == "acknowledge":
-            workflow.acknowledge(complaint, current_user, form.message.data, version=version)
-        elif action == "screen_in":
-            workflow.screen_in(
-                complaint, current_user, _user_or_none(form.assignee.data), version=version
-            )
-        elif action == "screen_out":
-            survivor = None
-            if form.duplicate_of.data:
-                survivor = db.session.execute(
-                    select(Complaint).where(
-                        Complaint.reference == form.duplicate_of.data.strip().upper()
-                    )
-                ).scalar_one_or_none()
-            workflow.screen_out(
-                complaint,
-                current_user,
-                ClosureReason(form.reason.data),
-                note=form.note.data or "",
-                merged_into=survivor,
-                version=version,
-            )
-        elif action == "submit_findings":
-            workflow.submit_findings(
-                complaint, current_user, form.summary.data or "", version=version
-            )
-        elif action == "return_findings":
-            workflow.return_findings(
-                complaint, current_user, form.reason.data or "", version=version
-            )
-        elif action == "approve":
-            workflow.approve(complaint, current_user, version=version)
-        elif action == "withdraw":
-            workflow.withdraw_by_staff(
-                complaint, current_user, form.reason.data or "", version=version
-            )
-        elif action == "reopen":
-            workflow.reopen(complaint, current_user, form.reason.data or "", version=version)
+        spec.run(complaint, current_user, form, version)
         db.session.commit()
-    except VersionConflict:
-        return _conflict(complaint, action, form)
-    except StaleDataError:
+    except (VersionConflict, StaleDataError):
         return _conflict(complaint, action, form)
     except TransitionRefused as exc:
         return _refused(complaint, action, form, exc.message)
-    flash(_("Done."))
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    flash(str(spec.done))
+    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/allegations/<int:allegation_id>")
@@ -367,7 +392,7 @@ def allegation(reference: str, allegation_id: int):
     except TransitionRefused as exc:
         return _refused(complaint, key, form, exc.message)
     flash(_("Allegation saved."))
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/notes")
@@ -380,7 +405,7 @@ def note(reference: str):
         return _refused(complaint, "note", form, _("Please correct the note."))
     casework.add_note(complaint, current_user, form.text.data)
     db.session.commit()
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/messages")
@@ -396,7 +421,7 @@ def message(reference: str):
     )
     db.session.commit()
     flash(_("Message sent."))
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/assign")
@@ -416,7 +441,7 @@ def assign(reference: str):
         return _conflict(complaint, "assign", form)
     except TransitionRefused as exc:
         return _refused(complaint, "assign", form, exc.message)
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/contact")
@@ -485,4 +510,4 @@ def legal_hold(reference: str):
         return _conflict(complaint, "legal_hold", form)
     except TransitionRefused as exc:
         return _refused(complaint, "legal_hold", form, exc.message)
-    return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
+    return _back_to_case(complaint)

@@ -57,3 +57,26 @@ def test_allegation_form_without_the_csrf_token_is_refused(db, signed_in, filed_
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     db.session.expire_all()
     assert db.session.get(Allegation, held.id).clause.code != "2d"
+
+
+def test_each_action_says_what_it_did(db, signed_in, filed_case):
+    reference, _ = filed_case
+    client, _user = signed_in(Role.INTAKE)
+    page = client.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
+    done = client.post(
+        f"/staff/cases/{reference}/actions/acknowledge",
+        data={
+            "csrf_token": hidden_fields(page)["csrf_token"],
+            "version": version,
+            "message": "We have your complaint.",
+        },
+        follow_redirects=True,
+    )
+    assert done.status_code == HTTPStatus.OK
+    assert "Acknowledged. The complainant can read your message." in done.get_data(as_text=True)
+    unknown = client.post(
+        f"/staff/cases/{reference}/actions/delete",
+        data={"csrf_token": hidden_fields(page)["csrf_token"]},
+    )
+    assert unknown.status_code == HTTPStatus.NOT_FOUND
