@@ -32,19 +32,19 @@ TOOLS_BIN = ROOT / ".venv-tools" / "bin"
 PORT = int(os.environ.get("SCAN_PORT", "5443"))
 STAFF_EMAIL = "scanner@example.org"
 STAFF_PASSWORD = secrets.token_urlsafe(24)
+# Time-based SQL injection is sqlmap's part (its blind and time-based techniques). wapiti's
+# exec and file modules probe shell commands and file paths, which no route builds from
+# input; with timesql they more than doubled the scan, so they are left out.
 WAPITI_MODULES = ",".join(
     [
         "xss",
         "permanentxss",
         "sql",
-        "timesql",
         "csrf",
         "http_headers",
         "cookieflags",
         "csp",
         "crlf",
-        "exec",
-        "file",
         "redirect",
         "methods",
     ]
@@ -208,7 +208,7 @@ def start_wapiti(out: Path, base: str, cookie: str) -> subprocess.Popen:
             "--max-scan-time",
             "360",
             "--max-attack-time",
-            "90",
+            "60",
             "--flush-session",
             "-f",
             "json",
