@@ -32,6 +32,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     register_errors(app)
     register_template_helpers(app)
     register_cli(app)
+    register_unit_of_work(app)
     return app
 
 
@@ -106,6 +107,14 @@ def register_template_helpers(app: Flask) -> None:
     from complaints_app import templating
 
     templating.init_app(app)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """Last, so that its commit runs first of the after-request work and the page that
+    replaces a failed commit still gets every header."""
+    from complaints_app import uow
+
+    uow.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -7,7 +7,8 @@ import sys
 import click
 from flask import Flask
 
-from complaints_app.extensions import db
+from complaints_app import uow
+from complaints_app.authz import System
 from complaints_app.models import Role
 
 
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
         from complaints_app.services import catalogue
 
         result = catalogue.seed()
-        db.session.commit()
+        uow.commit()
         click.echo(f"Clauses created: {result.created}; already present: {result.unchanged}.")
 
     @app.cli.command("create-user")
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
             )
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-        db.session.commit()
+        uow.commit()
         click.echo(f"Created {user.email} ({user.role.value}).")
 
     keys = click.Group("keys", help="Encryption keys.")
@@ -68,8 +69,12 @@ def init_app(app: Flask) -> None:
         if not total:
             click.echo("Everything is already sealed with the newest key.")
             return
+        done = 0
         with click.progressbar(length=total, label="Re-encrypting") as bar:
-            done = privacy.rotate(progress=bar.update)
+            for size in privacy.rotate_batches():
+                uow.commit()  # one batch at a time: an interruption loses nothing
+                done += size
+                bar.update(size)
         click.echo(f"Re-encrypted {done} rows and files under key {privacy.newest_key_id()}.")
 
     retention = click.Group("retention", help="Retention of personal data.")
@@ -88,11 +93,11 @@ def init_app(app: Flask) -> None:
                 click.echo(f"{complaint.reference} closed {complaint.closed_at:%Y-%m-%d}")
             click.echo(f"{len(candidates)} case(s) would be purged.")
             return
-        for complaint in candidates:
-            files: list[str] = []
-            privacy.purge(complaint, files)
-            db.session.commit()
-            privacy.remove_files(files)
+        system = System("retention purge")
+        with click.progressbar(candidates, label="Purging") as bar:
+            for complaint in bar:
+                privacy.purge(complaint, system)
+                uow.commit()  # each case on its own; its files go once it is committed
         click.echo(f"Purged {len(candidates)} case(s).")
 
     audit_group = click.Group("audit", help="The audit trail.")

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from complaints_app.authz import Permission, can
+from complaints_app.authz import Permission, can, current_actor, has_permission
 
 
 def policy_text(text: str | None) -> str:
@@ -48,7 +48,9 @@ def init_app(app: Flask) -> None:
             "policy_title": cfg["POLICY_TITLE"],
             "current_locale": str(get_locale() or "en"),
             "languages": cfg["LANGUAGES"],
-            "can": lambda permission: can(current_user, permission),
+            "may_open": lambda permission: has_permission(current_user, permission),
+            # What the page offers on a case is what authz allows the person now.
+            "allowed": lambda case, action: can(current_actor(), case, action),
             "Permission": Permission,
         }
 

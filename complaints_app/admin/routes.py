@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from complaints_app import uow
 from complaints_app.admin import bp
 from complaints_app.admin.forms import (
     ActionForm,
@@ -20,7 +21,7 @@ from complaints_app.admin.forms import (
     UserCreateForm,
     clause_form_class,
 )
-from complaints_app.authz import Permission, requires
+from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
 from complaints_app.models import Clause, Complaint, Organisation, Role, User
 from complaints_app.services import accounts, casework, catalogue, two_factor
@@ -71,7 +72,6 @@ def user_new():
             db.session.rollback()
             form.email.errors = [*form.email.errors, str(exc)]
         else:
-            db.session.commit()
             flash(_("Account %(email)s created.", email=user.email))
             return redirect(url_for("admin.user", user_id=user.id), code=HTTPStatus.SEE_OTHER)
     form.password.data = ""
@@ -129,7 +129,6 @@ def user_role(user_id: int):
         return _render_user(
             _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
         )
-    db.session.commit()
     flash(_("Role changed. %(email)s must sign in again.", email=target.email))
     return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
 
@@ -145,7 +144,6 @@ def _set_active(user_id: int, active: bool):
             status=HTTPStatus.UNPROCESSABLE_ENTITY,
         )
     accounts.set_active(target, active)
-    db.session.commit()
     if active:
         flash(_("%(email)s can sign in again.", email=target.email))
     else:
@@ -181,7 +179,6 @@ def user_password(user_id: int):
             target = _user_or_404(user_id)
             form.password.errors = [*form.password.errors, str(exc)]
         else:
-            db.session.commit()
             flash(_("Password changed for %(email)s.", email=target.email))
             return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
     form.password.data = ""
@@ -197,7 +194,6 @@ def user_two_factor_reset(user_id: int):
     if not ActionForm().validate():
         abort(HTTPStatus.BAD_REQUEST)
     two_factor.reset(target, current_user._get_current_object())
-    db.session.commit()
     flash(_("Two-step sign in was reset for %(email)s.", email=target.email))
     return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
 
@@ -224,15 +220,20 @@ def legal_holds():
             form.reference.errors = [_("No case with that reference.")]
             status = HTTPStatus.UNPROCESSABLE_ENTITY
         else:
-            casework.set_legal_hold(
-                complaint,
-                current_user._get_current_object(),
-                form.hold.data == "on",
-                form.reason.data,
-            )
-            db.session.commit()
-            flash(_("Legal hold saved for %(ref)s.", ref=complaint.reference))
-            return redirect(url_for("admin.legal_holds"), code=HTTPStatus.SEE_OTHER)
+            try:
+                casework.set_legal_hold(
+                    complaint,
+                    current_user._get_current_object(),
+                    form.hold.data == "on",
+                    form.reason.data,
+                )
+            except Refused as exc:
+                uow.discard()
+                form.reference.errors = [exc.message]
+                status = HTTPStatus.UNPROCESSABLE_ENTITY
+            else:
+                flash(_("Legal hold saved for %(ref)s.", ref=complaint.reference))
+                return redirect(url_for("admin.legal_holds"), code=HTTPStatus.SEE_OTHER)
     elif request.method == "POST":
         status = HTTPStatus.UNPROCESSABLE_ENTITY
     held = db.session.execute(
@@ -264,7 +265,6 @@ def organisations():
             ]
         else:
             db.session.add(Organisation(slug=slug, name=form.name.data.strip()))
-            db.session.commit()
             flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
             return redirect(url_for("admin.organisations"), code=HTTPStatus.SEE_OTHER)
     orgs = list(db.session.execute(select(Organisation).order_by(Organisation.name)).scalars())
@@ -335,7 +335,6 @@ def clause(code: str):
             current = _current_clause_or_404(code)
             form.effective_from.errors = [*form.effective_from.errors, str(exc)]
         else:
-            db.session.commit()
             flash(
                 _(
                     "Clause %(section)s version %(version)s saved, in force from %(date)s.",

@@ -71,7 +71,6 @@ def login():
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(form.password.data)
-    db.session.commit()
     target = _safe_next(request.args.get("next"))
     session.clear()  # a new session: nothing from before sign-in carries over
     if user.totp_secret_ct:
@@ -82,7 +81,6 @@ def login():
 
 def _complete_login(user: User, target: str | None):
     user.last_login_at = utcnow()
-    db.session.commit()
     session.pop(PENDING_KEY, None)
     login_user(user)
     now = time.time()
@@ -156,7 +154,6 @@ def enroll_two_factor():
     if request.method == "POST" and form.validate_on_submit():
         codes = two_factor.enroll(user, secret, form.code.data)
         if codes is not None:
-            db.session.commit()
             session.pop("enrolling_totp", None)
             return render_template("auth/recovery_codes.html", codes=codes)
         form.code.errors = [

@@ -181,10 +181,26 @@ class Complaint(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    # Everyone the case was ever given to: former assignees keep read access.
+    assignments: Mapped[list[CaseAssignment]] = relationship(
+        order_by="CaseAssignment.assigned_at", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class CaseAssignment(db.Model):
+    """One person a case was given to, and when it first was."""
+
+    __tablename__ = "case_assignment"
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Allegation(db.Model):

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -18,10 +19,11 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from complaints_app import uow
+from complaints_app.authz import CaseAction, Complainant, Refused, can
 from complaints_app.extensions import db, limiter
-from complaints_app.models import Agency, Channel, Complaint, ContactMethod, Status
+from complaints_app.models import Agency, Channel, Complaint, ContactMethod
 from complaints_app.public import bp
 from complaints_app.public.forms import (
     ComplaintForm,
@@ -32,9 +34,16 @@ from complaints_app.public.forms import (
 )
 from complaints_app.ratelimit import reference_key
 from complaints_app.security import no_store
-from complaints_app.services import catalogue, complainant, intake, pending, tracking, uploads
+from complaints_app.services import (
+    catalogue,
+    complainant,
+    filing,
+    intake,
+    tracking,
+    uploads,
+    workflow,
+)
 from complaints_app.services.intake import Contact, IntakeData
-from complaints_app.services.workflow import TransitionRefused, withdraw_by_complainant
 from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import city_today
 
@@ -66,25 +75,6 @@ def healthz():
     return {"status": "ok", "database": True}
 
 
-def _checked_files(form, field_name: str = "evidence") -> tuple[list[uploads.PreparedFile], bool]:
-    """Check the attached files; put a message on the field for each one refused.
-    Returns the accepted files and whether any was refused."""
-    field = getattr(form, field_name)
-    prepared: list[uploads.PreparedFile] = []
-    errors: list[str] = []
-    for upload in request.files.getlist(field.name):
-        try:
-            item = uploads.prepare(upload)
-        except uploads.UploadError as exc:
-            errors.append(str(exc))
-            continue
-        if item is not None:
-            prepared.append(item)
-    if errors:
-        field.errors = [*field.errors, *errors]
-    return prepared, bool(errors)
-
-
 def _question_hints(questions) -> dict[str, str]:
     hints = {q.key: q.hint for q in questions if q.hint}
     hints[intake.SOMETHING_ELSE] = _(
@@ -102,18 +92,6 @@ def _form_page(form: ComplaintForm, questions, kept, status: int = HTTPStatus.OK
         max_date=city_today().isoformat(),
         **extra,
     ), status
-
-
-def _not_saved(
-    form: ComplaintForm, questions, token: str, keep: list[str], *, files_lost: bool = False
-):
-    db.session.rollback()
-    kept = pending.listing(token)
-    form.keep_files.choices = [(f.id, f.name) for f in kept]
-    form.keep_files.data = keep
-    return _form_page(
-        form, questions, kept, HTTPStatus.SERVICE_UNAVAILABLE, not_saved=True, files_lost=files_lost
-    )
 
 
 def _contact(form: ComplaintForm) -> Contact | None:
@@ -139,8 +117,8 @@ def new_complaint():
 
 
 def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
-    """Show, check and file a complaint form; shared by the public form and staff intake.
-    ``channel`` picks the channel from the validated form."""
+    """Show, check and file a complaint form through the filing service; shared by the public
+    form and staff intake. ``channel`` picks the channel from the validated form."""
     no_store()
     questions = catalogue.current_questions()
     form.set_questions(questions)
@@ -148,42 +126,39 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     if request.method == "GET" or not token:
         form.submission_token.data = tracking.new_submission_token()
         token = form.submission_token.data
-    kept = pending.listing(token)
+    kept = filing.kept_files(token)
     form.keep_files.choices = [(f.id, f.name) for f in kept]
     if request.method == "GET":
         return _form_page(form, questions, kept)
 
-    earlier = intake.existing_receipt(token)
-    if earlier is not None:
-        return render_template("public/receipt.html", receipt=earlier)
+    valid = filing.earlier_receipt(token) is not None or form.validate()
+    result = filing.attempt(
+        token=token,
+        valid=valid,
+        files=request.files.getlist(form.evidence.name),
+        keep=form.keep_files.data or [],
+        data=lambda files: _intake_data(form, token, channel(form), files, filed_by),
+    )
+    if result.filed:
+        return render_template("public/receipt.html", receipt=result.receipt)
+    form.keep_files.choices = [(f.id, f.name) for f in result.kept]
+    form.keep_files.data = result.keep
+    form.evidence.errors = [*form.evidence.errors, *result.file_errors]
+    if result.not_saved:
+        return _form_page(
+            form,
+            questions,
+            result.kept,
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            not_saved=True,
+            files_lost=result.files_lost,
+        )
+    return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY)
 
-    valid = form.validate()
-    new_files, refused = _checked_files(form)
-    keep = [k for k in (form.keep_files.data or []) if k in {f.id for f in kept}]
-    if new_files:
-        try:
-            pending.save(token, new_files)
-        except OSError as exc:
-            log.error("attached files not kept: %s", type(exc).__name__)
-            return _not_saved(form, questions, token, keep, files_lost=True)
-        kept = pending.listing(token)
-        form.keep_files.choices = [(f.id, f.name) for f in kept]
-        keep = keep + [f.id for f in kept[len(kept) - len(new_files) :]]
-        form.keep_files.data = keep
-    if len(keep) > current_app.config["UPLOAD_MAX_FILES"]:
-        form.evidence.errors = [
-            *form.evidence.errors,
-            _(
-                "You can attach up to %(n)s files. Please remove some.",
-                n=current_app.config["UPLOAD_MAX_FILES"],
-            ),
-        ]
-        valid = False
-    if not valid or refused:
-        return _form_page(form, questions, kept, HTTPStatus.UNPROCESSABLE_ENTITY)
 
-    data = IntakeData(
-        channel=channel(form),
+def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed_by) -> IntakeData:
+    return IntakeData(
+        channel=channel,
         submission_token=token,
         answers=list(form.what_happened.data),
         urgent=form.urgent.data == "yes",
@@ -197,29 +172,14 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
         anonymous=form.contact_choice.data == "anonymous",
         contact=_contact(form),
         preferred_language=str(get_locale() or "en"),
-        files=pending.load(token, keep),
+        files=files,
         filed_by=filed_by,
     )
-    try:
-        with uploads.file_batch() as files:
-            receipt = intake.submit(data, files)
-            db.session.commit()
-    except IntegrityError:
-        # The same form posted twice at once: the other request filed it.
-        db.session.rollback()
-        receipt = intake.existing_receipt(token)
-        if receipt is None:
-            return _not_saved(form, questions, token, keep)
-    except (SQLAlchemyError, OSError) as exc:
-        # The database or the disk failed part-way: nothing was kept (the transaction rolled
-        # back and the batch removed its files); the person keeps everything they entered.
-        log.error("complaint not saved: %s", type(exc).__name__)
-        return _not_saved(form, questions, token, keep)
-    pending.clear(token)
-    return render_template("public/receipt.html", receipt=receipt)
 
 
 def _tracked_case() -> Complaint | None:
+    """The case this browser opened with its reference and tracking code, if the session is
+    still fresh; from here on the request acts as that case's complainant."""
     entry = session.get(TRACK_SESSION_KEY)
     if not entry:
         return None
@@ -227,11 +187,12 @@ def _tracked_case() -> Complaint | None:
         session.pop(TRACK_SESSION_KEY, None)
         return None
     complaint = db.session.get(Complaint, entry.get("id"))
-    if complaint is None or complaint.purged_at is not None:
+    if complaint is None or not can(Complainant(complaint.id), complaint, CaseAction.TRACK):
         session.pop(TRACK_SESSION_KEY, None)
         return None
     entry["at"] = time.time()
     session[TRACK_SESSION_KEY] = entry
+    g.case_actor = Complainant(complaint.id)
     return complaint
 
 
@@ -250,7 +211,7 @@ def track():
     if not form.validate():
         return render_template("public/track.html", form=form), HTTPStatus.UNPROCESSABLE_ENTITY
     complaint = tracking.find_case(form.reference.data, form.code.data)
-    if complaint is None or complaint.purged_at is not None:
+    if complaint is None or not can(Complainant(complaint.id), complaint, CaseAction.TRACK):
         record_failure()
         form.code.data = ""
         return render_template(
@@ -272,11 +233,10 @@ def _case_page(
         complaint=complaint,
         status_name=name,
         status_sentence=sentence,
-        events=complainant.public_timeline(complaint),
+        events=complainant.public_timeline(complaint, g.case_actor),
         reply_form=reply_form or ReplyForm(),
         withdraw_form=withdraw_form or WithdrawForm(),
         leave_form=EmptyForm(),
-        can_withdraw=complaint.status != Status.CLOSED,
     ), status
 
 
@@ -290,22 +250,24 @@ def track_reply():
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
     form = ReplyForm()
     valid = form.validate()
-    files, refused = _checked_files(form)
+    files, errors = filing.prepare_files(request.files.getlist(form.evidence.name))
     if len(files) > current_app.config["UPLOAD_MAX_FILES"]:
-        form.evidence.errors = [
+        errors.append(
             _(
                 "You can attach up to %(n)s files at a time.",
                 n=current_app.config["UPLOAD_MAX_FILES"],
             )
-        ]
-        refused = True
-    if not valid or refused:
+        )
+    form.evidence.errors = [*form.evidence.errors, *errors]
+    if not valid or errors:
         return _case_page(complaint, reply_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    with uploads.file_batch() as batch:
-        complainant.reply(complaint, form.message.data.strip())
-        for prepared in files:
-            intake.add_attachment(complaint, prepared, batch)
-        db.session.commit()
+    try:
+        with uploads.file_batch() as batch:
+            complainant.reply(complaint, g.case_actor, form.message.data, files, batch)
+    except Refused as exc:
+        uow.discard()
+        flash(exc.message)
+        return _case_page(complaint, reply_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     flash(_("Thank you. Your message was sent to the office."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
@@ -321,11 +283,11 @@ def track_withdraw():
     if not form.validate():
         return _case_page(complaint, withdraw_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
-        withdraw_by_complainant(complaint)
-    except TransitionRefused as exc:
+        workflow.withdraw(complaint, g.case_actor)
+    except Refused as exc:
+        uow.discard()
         flash(exc.message)
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
-    db.session.commit()
     flash(_("Your complaint was withdrawn. You can still read it here."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 

@@ -1,5 +1,6 @@
-"""Staff work on one case beyond the status workflow: views, notes, contact reveal,
-allegations, assignment and evidence downloads. Every call writes a case event."""
+"""Staff work on one case beyond the status workflow: reading, notes, contact reveal,
+allegations, assignment, legal hold and evidence downloads. Every call asks ``authz`` first
+and writes a case event; nothing here commits."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import json
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from complaints_app.authz import Permission, can
+from complaints_app.authz import (
+    Actor,
+    CaseAction,
+    Refused,
+    can,
+    can_be_assigned,
+    check,
+    visible_cases,
+)
 from complaints_app.extensions import db
 from complaints_app.models import (
     Allegation,
@@ -20,9 +29,9 @@ from complaints_app.models import (
     EventKind,
     User,
 )
-from complaints_app.services import audit
+from complaints_app.services import audit, uploads, workflow
 from complaints_app.services.catalogue import clause_in_force
-from complaints_app.services.workflow import TransitionRefused, VersionConflict
+from complaints_app.services.workflow import VersionConflict
 from complaints_app.timeutil import utcnow
 
 
@@ -36,47 +45,65 @@ def check_version(complaint: Complaint, version: str | int | None) -> None:
         raise VersionConflict()
 
 
-def record_view(complaint: Complaint, actor: User) -> None:
-    """Opening a case is recorded in its audit trail."""
+def open_case(complaint: Complaint, actor: Actor) -> None:
+    """Reading a case's contents: allowed readers only, and every read is recorded in the
+    case's audit trail, whichever page or answer shows it."""
+    check(actor, complaint, CaseAction.READ)
     audit.record(complaint, EventKind.CASE_VIEWED, actor=actor)
 
 
 def add_note(complaint: Complaint, actor: User, text: str) -> None:
     """An internal note: staff only."""
+    check(actor, complaint, CaseAction.ADD_NOTE)
+    if not (text or "").strip():
+        raise Refused(_("Write the note first."))
     audit.record(complaint, EventKind.NOTE, actor=actor, body=text.strip())
 
 
 def reveal_contact(complaint: Complaint, actor: User, reason: str) -> dict | None:
     """The complainant's contact details, after a stated reason that is recorded."""
-    if not can(actor, Permission.REVEAL_CONTACT):
-        raise TransitionRefused(_("Your role does not allow this action on this case."))
+    check(actor, complaint, CaseAction.REVEAL_CONTACT)
+    if not (reason or "").strip():
+        raise Refused(_("Say why you need the contact details."))
     audit.record(complaint, EventKind.CONTACT_REVEALED, actor=actor, body=reason.strip())
     raw = complaint.contact_json
     return json.loads(raw) if raw else None
 
 
-def record_download(attachment: Attachment, actor: User) -> None:
-    """Each download of evidence is recorded."""
+def download(complaint: Complaint, attachment_id: int, actor: User) -> tuple[Attachment, bytes]:
+    """One evidence file of the case, decrypted; each download is recorded."""
+    check(actor, complaint, CaseAction.DOWNLOAD_FILE)
+    item = next(
+        (a for a in complaint.attachments if a.id == attachment_id and a.purged_at is None), None
+    )
+    if item is None:
+        raise Refused(_("There is no such file on this case."), hidden=True)
+    data = uploads.read(item.storage_key)
     audit.record(
-        attachment.complaint,
+        complaint,
         EventKind.ATTACHMENT_DOWNLOADED,
         actor=actor,
-        data={"attachment_id": attachment.id},
+        data={"attachment_id": item.id},
     )
+    return item, data
 
 
 def assign(complaint: Complaint, actor: User, assignee: User | None) -> None:
     """Give the case to an investigator (supervisors reassign)."""
-    if assignee is not None and (not assignee.active or not can(assignee, Permission.INVESTIGATE)):
-        raise TransitionRefused(_("Choose an active investigator."))
-    previous = complaint.assignee_id
-    complaint.assignee_id = assignee.id if assignee else None
-    audit.record(
-        complaint,
-        EventKind.ASSIGNED,
-        actor=actor,
-        data={"from": previous, "to": complaint.assignee_id},
-    )
+    check(actor, complaint, CaseAction.ASSIGN)
+    if assignee is not None and not can_be_assigned(assignee):
+        raise Refused(_("Choose an active investigator."))
+    workflow.give_to(complaint, actor, assignee)
+
+
+def _allegation_state(allegation: Allegation) -> dict:
+    return {
+        "clause": allegation.clause.code if allegation.clause else None,
+        "confirmed": allegation.clause_confirmed,
+        "subject": allegation.subject or None,
+        "facts": dict(allegation.facts or {}),
+        "disposition": allegation.disposition.value if allegation.disposition else None,
+    }
 
 
 def update_allegation(
@@ -90,64 +117,68 @@ def update_allegation(
     facts: dict,
     reason: str,
 ) -> None:
-    """Confirm or change an allegation's clause, subject, facts or disposition. The clause is
-    the version in force on the incident date; the reason lands in the timeline."""
+    """Confirm or change an allegation's clause, subject, facts or disposition. Each kind of
+    change is its own permission; the clause is the version in force on the incident date;
+    the reason lands in the timeline."""
     complaint = allegation.complaint
-    before = {
-        "clause": allegation.clause.code if allegation.clause else None,
-        "confirmed": allegation.clause_confirmed,
-        "disposition": allegation.disposition.value if allegation.disposition else None,
-    }
-    if not can(actor, Permission.TRIAGE) and (
-        (clause_code or None) != before["clause"] or bool(confirmed) != before["confirmed"]
-    ):
-        raise TransitionRefused(_("Only intake staff and supervisors change or confirm clauses."))
+    before = _allegation_state(allegation)
+    facts = {k: v for k, v in facts.items() if v not in (None, "")}
+    if (clause_code or None) != before["clause"] or bool(confirmed) != before["confirmed"]:
+        check(actor, complaint, CaseAction.CONFIRM_CLAUSE)
+    if (disposition.value if disposition else None) != before["disposition"]:
+        check(actor, complaint, CaseAction.SET_DISPOSITION)
+    if (subject or None) != before["subject"] or facts != before["facts"]:
+        check(actor, complaint, CaseAction.EDIT_ALLEGATION)
     if clause_code:
         clause = clause_in_force(clause_code, complaint.incident_date)
         if clause is None:
-            raise TransitionRefused(_("Unknown clause."))
+            raise Refused(_("Unknown clause."))
         allegation.clause = clause
     else:
         allegation.clause = None
     if confirmed and allegation.clause is None:
-        raise TransitionRefused(_("Choose a clause before confirming it."))
+        raise Refused(_("Choose a clause before confirming it."))
     allegation.clause_confirmed = confirmed
     allegation.subject = subject or None
-    allegation.facts = {k: v for k, v in facts.items() if v not in (None, "")}
-    if disposition is not None and not can(actor, Permission.INVESTIGATE):
-        raise TransitionRefused(_("Only investigators record dispositions."))
+    allegation.facts = facts
     allegation.disposition = disposition
-    after = {
-        "clause": allegation.clause.code if allegation.clause else None,
-        "confirmed": allegation.clause_confirmed,
-        "disposition": allegation.disposition.value if allegation.disposition else None,
-    }
+    after = _allegation_state(allegation)
+    if after == before:
+        raise Refused(_("Nothing was changed."))
     kind = (
         EventKind.CLAUSE_CHANGED
-        if before["clause"] != after["clause"] or (before["confirmed"] != after["confirmed"])
+        if (before["clause"], before["confirmed"]) != (after["clause"], after["confirmed"])
         else EventKind.ALLEGATION_CHANGED
     )
     audit.record(
         complaint,
         kind,
         actor=actor,
-        data={"allegation_id": allegation.id, "before": before, "after": after},
+        data={
+            "allegation_id": allegation.id,
+            "before": {k: before[k] for k in ("clause", "confirmed", "disposition")},
+            "after": {k: after[k] for k in ("clause", "confirmed", "disposition")},
+        },
         body=reason.strip(),
     )
     complaint.updated_at = utcnow()  # the case's version moves with its parts
 
 
 def add_allegation(complaint: Complaint, actor: User, clause_code: str, reason: str) -> Allegation:
-    """A further allegation found by staff, under a clause."""
+    """A further allegation found by staff, under a clause. Intake and supervisors confirm
+    its clause by adding it; one an investigator adds waits for their confirmation."""
+    check(actor, complaint, CaseAction.ADD_ALLEGATION)
+    if not (reason or "").strip():
+        raise Refused(_("Say why you add this allegation."))
     clause = clause_in_force(clause_code, complaint.incident_date)
     if clause is None:
-        raise TransitionRefused(_("Unknown clause."))
+        raise Refused(_("Unknown clause."))
     allegation = Allegation(
         complaint=complaint,
         clause=clause,
-        clause_confirmed=True,
+        clause_confirmed=can(actor, complaint, CaseAction.CONFIRM_CLAUSE),
         subject_agency=complaint.agency,
-        position=len(complaint.allegations) + 1,
+        position=max((a.position for a in complaint.allegations), default=0) + 1,
     )
     db.session.add(allegation)
     db.session.flush()
@@ -165,8 +196,11 @@ def add_allegation(complaint: Complaint, actor: User, clause_code: str, reason: 
 def remove_allegation(allegation: Allegation, actor: User, reason: str) -> None:
     """Remove an allegation that staff found does not belong; the reason is kept."""
     complaint = allegation.complaint
+    check(actor, complaint, CaseAction.REMOVE_ALLEGATION)
+    if not (reason or "").strip():
+        raise Refused(_("Say why you remove this allegation."))
     if len(complaint.allegations) <= 1:
-        raise TransitionRefused(_("A case keeps at least one allegation."))
+        raise Refused(_("A case keeps at least one allegation."))
     code = allegation.clause.code if allegation.clause else None
     audit.record(
         complaint,
@@ -179,18 +213,18 @@ def remove_allegation(allegation: Allegation, actor: User, reason: str) -> None:
     complaint.updated_at = utcnow()
 
 
-def events_since(complaint: Complaint, seen_seq: str | int | None) -> list[CaseEvent]:
+def events_since(complaint: Complaint, seen: str | int | None) -> list[CaseEvent]:
     """Events written after the one a person last saw (for the conflict page)."""
     try:
-        seq = int(seen_seq or 0)
+        last = int(seen or 0)
     except (TypeError, ValueError):
-        seq = 0
+        last = 0
     return list(
         db.session.execute(
             select(CaseEvent)
-            .where(CaseEvent.complaint_id == complaint.id, CaseEvent.seq > seq)
+            .where(CaseEvent.complaint_id == complaint.id, CaseEvent.id > last)
             .where(CaseEvent.kind != EventKind.CASE_VIEWED)
-            .order_by(CaseEvent.seq)
+            .order_by(CaseEvent.id)
         ).scalars()
     )
 
@@ -201,8 +235,9 @@ def clause_choices() -> list[tuple[str, str]]:
     return [(c.code, f"{c.section}: {c.title}") for c in rows]
 
 
-def duplicate_hints(complaint: Complaint) -> list[Complaint]:
-    """Other cases with the same incident date and agency, or the same contact."""
+def duplicate_hints(complaint: Complaint, actor: Actor) -> list[Complaint]:
+    """Other cases ``actor`` may open with the same incident date and agency, or the same
+    contact."""
     conditions = [
         (Complaint.incident_date == complaint.incident_date)
         & (Complaint.agency == complaint.agency)
@@ -215,6 +250,7 @@ def duplicate_hints(complaint: Complaint) -> list[Complaint]:
         db.session.execute(
             select(Complaint)
             .where(Complaint.id != complaint.id, Complaint.merged_into_id.is_(None))
+            .where(Complaint.purged_at.is_(None), visible_cases(actor))
             .where(or_(*conditions))
             .order_by(Complaint.received_at)
             .limit(10)
@@ -222,12 +258,12 @@ def duplicate_hints(complaint: Complaint) -> list[Complaint]:
     )
 
 
-def merged_into(complaint: Complaint) -> list[Complaint]:
-    """Duplicates closed into this case; each stays readable from here."""
+def merged_into(complaint: Complaint, actor: Actor) -> list[Complaint]:
+    """Duplicates closed into this case that ``actor`` may open."""
     return list(
         db.session.execute(
             select(Complaint)
-            .where(Complaint.merged_into_id == complaint.id)
+            .where(Complaint.merged_into_id == complaint.id, visible_cases(actor))
             .order_by(Complaint.received_at)
         ).scalars()
     )
@@ -235,10 +271,9 @@ def merged_into(complaint: Complaint) -> list[Complaint]:
 
 def set_legal_hold(complaint: Complaint, actor: User, hold: bool, reason: str) -> None:
     """Put a case on legal hold (it is never purged) or lift the hold; a reason is required."""
-    if not can(actor, Permission.LEGAL_HOLD):
-        raise TransitionRefused(_("Your role does not allow this action on this case."))
+    check(actor, complaint, CaseAction.LEGAL_HOLD)
     if not (reason or "").strip():
-        raise TransitionRefused(_("Say why."))
+        raise Refused(_("Say why."))
     complaint.legal_hold = hold
     complaint.legal_hold_reason = reason.strip() if hold else None
     audit.record(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from complaints_app.authz import Actor, CaseAction, Refused, check
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
@@ -12,9 +14,11 @@ from complaints_app.models import (
     Complaint,
     EventKind,
     Status,
+    User,
     Visibility,
 )
-from complaints_app.services import audit, workflow
+from complaints_app.services import audit, intake, workflow
+from complaints_app.services.uploads import FileBatch, PreparedFile
 
 STATUS_TEXT = {
     Status.SUBMITTED: (
@@ -45,8 +49,9 @@ def status_text(complaint: Complaint) -> tuple[str, str]:
     return STATUS_TEXT[complaint.status]
 
 
-def public_timeline(complaint: Complaint) -> list[CaseEvent]:
+def public_timeline(complaint: Complaint, actor: Actor) -> list[CaseEvent]:
     """The events the complainant may see, oldest first."""
+    check(actor, complaint, CaseAction.TRACK)
     return list(
         db.session.execute(
             select(CaseEvent)
@@ -54,19 +59,36 @@ def public_timeline(complaint: Complaint) -> list[CaseEvent]:
                 CaseEvent.complaint_id == complaint.id,
                 CaseEvent.visibility == Visibility.COMPLAINANT,
             )
-            .order_by(CaseEvent.seq)
+            .order_by(CaseEvent.id)
         ).scalars()
     )
 
 
-def reply(complaint: Complaint, text: str) -> CaseEvent:
-    """A message or new information from the complainant. Answering restarts the office's
-    clock if it was waiting on them."""
+def reply(
+    complaint: Complaint,
+    actor: Actor,
+    text: str,
+    files: list[PreparedFile] | None = None,
+    batch: FileBatch | None = None,
+) -> CaseEvent:
+    """A message or new information from the complainant (or the organisation that filed for
+    them), with any files. Answering restarts the office's clock if it was waiting on them."""
+    check(actor, complaint, CaseAction.REPLY)
+    if files:
+        check(actor, complaint, CaseAction.ADD_FILE)
+    if not (text or "").strip():
+        raise Refused(_("Write your message first."))
     workflow.resume_clock(complaint)
-    return audit.record(
+    user = actor if isinstance(actor, User) else None
+    kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
+    event = audit.record(
         complaint,
         EventKind.MESSAGE_FROM_COMPLAINANT,
-        actor_kind=ActorKind.COMPLAINANT,
+        actor=user,
+        actor_kind=kind,
         visibility=Visibility.COMPLAINANT,
-        body=text,
+        body=text.strip(),
     )
+    for prepared in files or []:
+        intake.add_attachment(complaint, prepared, batch, actor=user, actor_kind=kind)
+    return event

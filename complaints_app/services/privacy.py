@@ -3,12 +3,15 @@ it once a closed case has been kept long enough."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from complaints_app import uow
+from complaints_app.authz import Actor, CaseAction, Refused, check
 from complaints_app.crypto import Sealed, newest_key_id, open_bytes, seal_bytes, sealed_key_id
 from complaints_app.extensions import db
 from complaints_app.models import (
@@ -81,10 +84,10 @@ def stale_files() -> list[Attachment]:
     return result
 
 
-def rotate(progress: Callable[[int], None] = lambda n: None) -> int:
-    """Re-seal every value and file under the newest key, committing batch by batch, so an
-    interrupted run loses nothing and the next run carries on where it stopped."""
-    done = 0
+def rotate_batches() -> Iterator[int]:
+    """Re-seal every value and file under the newest key, one batch at a time. Each batch's
+    size is yielded once its rows are re-sealed in the session: the caller commits there, so
+    an interrupted run loses nothing and the next run carries on where it stopped."""
     for model in SEALED_MODELS:
         fields = sealed_fields(model)
         for batch in stale_rows(model):
@@ -93,18 +96,15 @@ def rotate(progress: Callable[[int], None] = lambda n: None) -> int:
                     value = f.__get__(row)
                     if value is not None:
                         f.__set__(row, value)
-            db.session.commit()
-            done += len(batch)
-            progress(len(batch))
+            yield len(batch)
     for attachment in stale_files():
+        # Files are replaced atomically on disk; they need no commit.
         path = _path(attachment.storage_key)
         data = open_bytes(path.read_bytes(), "attachment", "file", attachment.storage_key)
         tmp = path.with_suffix(".rotate")
         tmp.write_bytes(seal_bytes(data, "attachment", "file", attachment.storage_key))
         tmp.replace(path)
-        done += 1
-        progress(1)
-    return done
+        yield 1
 
 
 def purge_candidates(now: datetime | None = None) -> list[Complaint]:
@@ -125,9 +125,13 @@ def purge_candidates(now: datetime | None = None) -> list[Complaint]:
     )
 
 
-def purge(complaint: Complaint, files_to_remove: list[str]) -> None:
+def purge(complaint: Complaint, actor: Actor) -> None:
     """Remove a case's personal data, keeping what statistics need (dates, status, agency,
-    clauses, dispositions, channel). Evidence files are named for removal after commit."""
+    clauses, dispositions, channel). Its evidence files are removed once this commits."""
+    check(actor, complaint, CaseAction.PURGE)
+    if complaint.legal_hold:
+        raise Refused(_("This case is on legal hold."))
+    files_to_remove: list[str] = []
     complaint.narrative_ct = None
     complaint.findings_summary_ct = None
     complaint.contact_ct = None
@@ -157,6 +161,7 @@ def purge(complaint: Complaint, files_to_remove: list[str]) -> None:
     audit.record(
         complaint, EventKind.PURGED, data={"retention_days": current_app.config["RETENTION_DAYS"]}
     )
+    uow.after_commit(lambda: remove_files(files_to_remove))
 
 
 def remove_files(keys: list[str]) -> None:

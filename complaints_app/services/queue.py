@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from complaints_app.authz import Actor, visible_cases
 from complaints_app.extensions import db
 from complaints_app.models import (
     OPEN_STATUSES,
@@ -75,8 +76,8 @@ def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
     return False
 
 
-def _filtered(filters: QueueFilters, now: datetime):
-    stmt = select(Complaint).where(Complaint.purged_at.is_(None))
+def _filtered(filters: QueueFilters, now: datetime, actor: Actor):
+    stmt = select(Complaint).where(Complaint.purged_at.is_(None), visible_cases(actor))
     if filters.reference:
         stmt = stmt.where(Complaint.reference.contains(filters.reference.strip().upper()))
     if filters.status is not None:
@@ -112,10 +113,11 @@ def _filtered(filters: QueueFilters, now: datetime):
     return stmt
 
 
-def load(filters: QueueFilters) -> QueuePage:
-    """One page of the queue: urgent open cases first, then oldest first."""
+def load(filters: QueueFilters, actor: Actor) -> QueuePage:
+    """One page of the queue of cases ``actor`` may open: urgent open cases first, then
+    oldest first."""
     now = utcnow()
-    base = _filtered(filters, now)
+    base = _filtered(filters, now, actor)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
@@ -135,7 +137,7 @@ def load(filters: QueueFilters) -> QueuePage:
     counts = dict(
         db.session.execute(
             select(Complaint.status, func.count())
-            .where(Complaint.purged_at.is_(None))
+            .where(Complaint.purged_at.is_(None), visible_cases(actor))
             .group_by(Complaint.status)
         ).all()
     )

@@ -187,8 +187,12 @@ class FileBatch:
 
 @contextmanager
 def file_batch() -> Iterator[FileBatch]:
-    """Written files survive only if the block finishes; any exception removes them."""
+    """Written files survive only if the block finishes and its transaction commits; an
+    exception in the block, or a later rollback, removes them."""
+    from complaints_app import uow
+
     batch = FileBatch()
+    uow.on_rollback(batch.discard)
     try:
         yield batch
     except BaseException:

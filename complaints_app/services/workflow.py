@@ -1,23 +1,44 @@
-"""The case workflow: the transition table and one function per action.
+"""The case workflow: one table of steps and one function per step.
 
-Views never set a status themselves; they call these functions, which check who may act and
-what the action requires, change the state, and write a case event. Every refusal says what
-is missing.
+Views never set a status themselves; they call these functions, which ask ``authz`` whether the
+actor may take the step, check what the step requires, change the state, and write a case
+event. Every refusal says what is missing. Nothing here commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from complaints_app.authz import Permission, can
+from complaints_app.authz import (
+    ASSIGNEE,
+    COMPLAINANT,
+    FILING_ORGANISATION,
+    INTAKE,
+    OPEN,
+    STATUS_WORDS,
+    SUPERVISOR,
+    Actor,
+    CaseAction,
+    Complainant,
+    Refused,
+    Relation,
+    can,
+    can_be_assigned,
+    check,
+)
+from complaints_app.extensions import db
 from complaints_app.models import (
-    OPEN_STATUSES,
     ActorKind,
+    CaseAssignment,
     ClosureReason,
     Complaint,
     Disposition,
@@ -29,13 +50,7 @@ from complaints_app.models import (
 from complaints_app.services import audit
 from complaints_app.timeutil import utcnow
 
-
-class TransitionRefused(Exception):
-    """An action that the case's state or the actor's role does not allow; says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+TransitionRefused = Refused  # the name the workflow's callers know refusals by
 
 
 class VersionConflict(Exception):
@@ -43,28 +58,27 @@ class VersionConflict(Exception):
 
 
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[Status, ...]
+class WorkflowAction:
+    """One step of the workflow, whole: the states it leaves and reaches, who may take it
+    (read by ``authz.decide``), the staff form that asks for its inputs (a class name in
+    ``complaints_app.staff.forms``), how the form's values reach the step, and what the
+    person is told once it is done. The staff page draws it from
+    ``templates/staff/actions/<name>.html``."""
+
+    name: str
+    sources: frozenset[Status]
     target: Status
-    permission: Permission | None  # None: the complainant, holding the tracking code
+    who: tuple[Relation, ...]
+    form: str
+    perform: Callable[[Complaint, User, Any, int | None], None]
+    done: LazyString
 
+    @property
+    def form_class(self) -> type:
+        from complaints_app.staff import forms
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        Transition("acknowledge", (Status.SUBMITTED,), Status.TRIAGE, Permission.TRIAGE),
-        Transition("screen_in", (Status.TRIAGE,), Status.INVESTIGATION, Permission.TRIAGE),
-        Transition("screen_out", (Status.TRIAGE,), Status.CLOSED, Permission.TRIAGE),
-        Transition(
-            "submit_findings", (Status.INVESTIGATION,), Status.REVIEW, Permission.INVESTIGATE
-        ),
-        Transition("return_findings", (Status.REVIEW,), Status.INVESTIGATION, Permission.SUPERVISE),
-        Transition("approve", (Status.REVIEW,), Status.CLOSED, Permission.SUPERVISE),
-        Transition("withdraw", OPEN_STATUSES, Status.CLOSED, Permission.VIEW_CASES),
-        Transition("reopen", (Status.CLOSED,), Status.TRIAGE, Permission.SUPERVISE),
-    )
-}
+        return getattr(forms, self.form)
+
 
 SCREEN_OUT_REASONS = (
     ClosureReason.NO_TRUST_ACT_ALLEGATION,
@@ -73,60 +87,36 @@ SCREEN_OUT_REASONS = (
     ClosureReason.REFERRED,
 )
 
-STATUS_LABELS = {
-    Status.SUBMITTED: _l("submitted"),
-    Status.TRIAGE: _l("in triage"),
-    Status.INVESTIGATION: _l("under investigation"),
-    Status.REVIEW: _l("in review"),
-    Status.CLOSED: _l("closed"),
-}
+STATUS_LABELS = STATUS_WORDS
 
 
-def allowed_actions(complaint: Complaint, user: User) -> list[str]:
-    """The actions ``user`` could try on ``complaint`` now (requirements checked on submit)."""
-    return [
-        name
-        for name, t in TRANSITIONS.items()
-        if complaint.status in t.sources and _may(user, t, complaint)
-    ]
+def allowed_actions(complaint: Complaint, actor: Actor) -> list[WorkflowAction]:
+    """The workflow steps ``actor`` may take on ``complaint`` now (their requirements are
+    checked when they are taken)."""
+    return [a for a in ACTIONS.values() if can(actor, complaint, a.name)]
 
 
-def _may(user: User | None, transition: Transition, complaint: Complaint) -> bool:
-    if transition.permission is None or user is None:
-        return False
-    if transition.action == "withdraw":
-        return can(user, Permission.TRIAGE) or can(user, Permission.INVESTIGATE)
-    if transition.action == "submit_findings":
-        return can(user, Permission.INVESTIGATE) and (
-            complaint.assignee_id == user.id or can(user, Permission.SUPERVISE)
-        )
-    return can(user, transition.permission)
-
-
-def _begin(
-    complaint: Complaint, action: str, actor: User | None, version: int | None
-) -> Transition:
-    transition = TRANSITIONS[action]
+def _begin(complaint: Complaint, action: str, actor: Actor, version: int | None) -> WorkflowAction:
+    spec = ACTIONS[action]
     if version is not None and version != complaint.version:
         raise VersionConflict()
-    if actor is not None and not _may(actor, transition, complaint):
-        raise TransitionRefused(_("Your role does not allow this action on this case."))
-    if complaint.status not in transition.sources:
-        raise TransitionRefused(
-            _(
-                "This case is %(status)s, so this cannot be done now.",
-                status=STATUS_LABELS[complaint.status],
-            )
-        )
-    return transition
+    check(actor, complaint, action)
+    return spec
+
+
+def _actor_kind(actor: Actor) -> ActorKind:
+    if isinstance(actor, Complainant):
+        return ActorKind.COMPLAINANT
+    if isinstance(actor, User):
+        return ActorKind.ADVOCATE if actor.organisation_id is not None else ActorKind.STAFF
+    return ActorKind.SYSTEM
 
 
 def _move(
     complaint: Complaint,
-    transition: Transition,
+    spec: WorkflowAction,
     *,
-    actor: User | None,
-    actor_kind: ActorKind = ActorKind.STAFF,
+    actor: Actor,
     data: dict | None = None,
     body: str | None = None,
     visibility: Visibility = Visibility.COMPLAINANT,
@@ -134,26 +124,24 @@ def _move(
 ) -> None:
     previous = complaint.status
     # Status and closure reason change together: a CHECK constraint ties them.
-    complaint.status = transition.target
+    complaint.status = spec.target
     complaint.closure_reason = closure
-    now = utcnow()
-    if transition.target == Status.CLOSED:
-        complaint.closed_at = now
+    if spec.target == Status.CLOSED:
+        complaint.closed_at = utcnow()
         complaint.waiting_since = None
     audit.record(
         complaint,
         EventKind.STATUS_CHANGED,
-        actor=actor,
-        actor_kind=actor_kind,
+        actor=actor if isinstance(actor, User) else None,
+        actor_kind=_actor_kind(actor),
         visibility=visibility,
-        data={
-            "action": transition.action,
-            "from": previous.value,
-            "to": transition.target.value,
-            **(data or {}),
-        },
+        data={"action": spec.name, "from": previous.value, "to": spec.target.value, **(data or {})},
         body=body,
     )
+
+
+def _unconfirmed(complaint: Complaint) -> list:
+    return [a for a in complaint.allegations if not a.clause_confirmed or a.clause is None]
 
 
 def message_complainant(
@@ -161,8 +149,15 @@ def message_complainant(
 ) -> None:
     """A message the complainant reads on /track. Waiting for their answer pauses the
     investigation clock."""
-    if not text.strip():
-        raise TransitionRefused(_("Write the message first."))
+    check(actor, complaint, CaseAction.MESSAGE)
+    _write_to_complainant(complaint, actor, text)
+    if wait_for_reply and complaint.is_open and complaint.waiting_since is None:
+        complaint.waiting_since = utcnow()
+
+
+def _write_to_complainant(complaint: Complaint, actor: User, text: str) -> None:
+    if not (text or "").strip():
+        raise Refused(_("Write the message first."))
     audit.record(
         complaint,
         EventKind.MESSAGE_TO_COMPLAINANT,
@@ -170,8 +165,6 @@ def message_complainant(
         visibility=Visibility.COMPLAINANT,
         body=text.strip(),
     )
-    if wait_for_reply and complaint.is_open and complaint.waiting_since is None:
-        complaint.waiting_since = utcnow()
 
 
 def resume_clock(complaint: Complaint) -> None:
@@ -184,45 +177,59 @@ def resume_clock(complaint: Complaint) -> None:
     complaint.waiting_since = None
 
 
+def give_to(complaint: Complaint, actor: User, assignee: User | None) -> None:
+    """Record who now works the case; everyone it was ever given to keeps read access."""
+    previous = complaint.assignee_id
+    complaint.assignee_id = assignee.id if assignee else None
+    if assignee is not None and assignee.id not in {a.user_id for a in complaint.assignments}:
+        complaint.assignments.append(CaseAssignment(user_id=assignee.id, assigned_at=utcnow()))
+    audit.record(
+        complaint,
+        EventKind.ASSIGNED,
+        actor=actor,
+        data={"from": previous, "to": complaint.assignee_id},
+    )
+
+
 def acknowledge(
     complaint: Complaint, actor: User, message: str, *, version: int | None = None
 ) -> None:
     """Submitted → triage. Requires the acknowledgement message, which the complainant reads."""
-    transition = _begin(complaint, "acknowledge", actor, version)
+    spec = _begin(complaint, "acknowledge", actor, version)
     if not (message or "").strip():
-        raise TransitionRefused(_("Write the acknowledgement message to the complainant."))
-    message_complainant(complaint, actor, message)
+        raise Refused(_("Write the acknowledgement message to the complainant."))
+    _write_to_complainant(complaint, actor, message)
     complaint.acknowledged_at = utcnow()
-    _move(complaint, transition, actor=actor)
+    _move(complaint, spec, actor=actor)
 
 
 def screen_in(
     complaint: Complaint, actor: User, assignee: User | None, *, version: int | None = None
 ) -> None:
-    """Triage → investigation. Requires an allegation with a confirmed, complaint-eligible
-    clause and an investigator to assign."""
-    transition = _begin(complaint, "screen_in", actor, version)
-    eligible = [
-        a
-        for a in complaint.allegations
-        if a.clause_confirmed and a.clause is not None and a.clause.complaint_eligible
-    ]
+    """Triage → investigation. Requires every allegation's clause confirmed (by intake or a
+    supervisor), at least one under a complaint-eligible clause, and an investigator."""
+    spec = _begin(complaint, "screen_in", actor, version)
     missing = []
-    if not eligible:
+    unconfirmed = _unconfirmed(complaint)
+    eligible = [a for a in complaint.allegations if a.clause and a.clause.complaint_eligible]
+    if unconfirmed:
+        missing.append(
+            _(
+                "confirm the clause of every allegation (%(n)s not confirmed)",
+                n=len(unconfirmed),
+            )
+        )
+    elif not eligible:
         missing.append(_("confirm the clause of at least one allegation under an eligible clause"))
-    if assignee is None or not assignee.active or not can(assignee, Permission.INVESTIGATE):
+    if not can_be_assigned(assignee):
         missing.append(_("choose an investigator to assign"))
     if missing:
-        raise TransitionRefused(_("To screen in, %(what)s.", what=_(" and ").join(missing)))
-    previous = complaint.assignee_id
-    complaint.assignee_id = assignee.id
+        raise Refused(_("To screen in, %(what)s.", what=_(" and ").join(missing)))
+    give_to(complaint, actor, assignee)
     now = utcnow()
     complaint.screened_in_at = now
     complaint.investigation_due_at = now + timedelta(days=current_app.config["INVESTIGATION_DAYS"])
-    audit.record(
-        complaint, EventKind.ASSIGNED, actor=actor, data={"from": previous, "to": assignee.id}
-    )
-    _move(complaint, transition, actor=actor)
+    _move(complaint, spec, actor=actor)
 
 
 def screen_out(
@@ -235,18 +242,20 @@ def screen_out(
     version: int | None = None,
 ) -> None:
     """Triage → closed, with a closure reason; a duplicate names the surviving case."""
-    transition = _begin(complaint, "screen_out", actor, version)
+    spec = _begin(complaint, "screen_out", actor, version)
     if reason not in SCREEN_OUT_REASONS:
-        raise TransitionRefused(_("Choose why this case is screened out."))
+        raise Refused(_("Choose why this case is screened out."))
     if reason == ClosureReason.DUPLICATE:
         if merged_into is None or merged_into.id == complaint.id:
-            raise TransitionRefused(_("Name the case this one duplicates."))
+            raise Refused(_("Name the case this one duplicates."))
+        if not can(actor, merged_into, CaseAction.MERGE_INTO):
+            raise Refused(_("Name the case this one duplicates."))
         if merged_into.merged_into_id is not None:
-            raise TransitionRefused(_("That case was itself merged; name the surviving case."))
+            raise Refused(_("That case was itself merged; name the surviving case."))
         complaint.merged_into_id = merged_into.id
     _move(
         complaint,
-        transition,
+        spec,
         actor=actor,
         data={"reason": reason.value},
         body=note.strip() or None,
@@ -262,90 +271,212 @@ def screen_out(
 def submit_findings(
     complaint: Complaint, actor: User, summary: str, *, version: int | None = None
 ) -> None:
-    """Investigation → review, by the assignee: a disposition for every allegation and a
-    findings summary."""
-    transition = _begin(complaint, "submit_findings", actor, version)
+    """Investigation → review, by the assignee: every clause confirmed, a disposition for
+    every allegation and a findings summary."""
+    spec = _begin(complaint, "submit_findings", actor, version)
     undecided = [a for a in complaint.allegations if a.disposition is None]
     missing = []
+    unconfirmed = _unconfirmed(complaint)
+    if unconfirmed:
+        missing.append(
+            _(
+                "have intake confirm the clause of every allegation (%(n)s not confirmed)",
+                n=len(unconfirmed),
+            )
+        )
     if undecided:
         missing.append(_("give a disposition for every allegation (%(n)s left)", n=len(undecided)))
     if not (summary or "").strip():
         missing.append(_("write a findings summary"))
     if missing:
-        raise TransitionRefused(_("To submit findings, %(what)s.", what=_(" and ").join(missing)))
+        raise Refused(_("To submit findings, %(what)s.", what=_(" and ").join(missing)))
     complaint.findings_summary = summary.strip()
-    _move(complaint, transition, actor=actor, visibility=Visibility.INTERNAL)
+    _move(complaint, spec, actor=actor, visibility=Visibility.INTERNAL)
 
 
 def return_findings(
     complaint: Complaint, actor: User, reason: str, *, version: int | None = None
 ) -> None:
     """Review → investigation, by a supervisor, with a reason."""
-    transition = _begin(complaint, "return_findings", actor, version)
+    spec = _begin(complaint, "return_findings", actor, version)
     if not (reason or "").strip():
-        raise TransitionRefused(_("Say why the findings are returned."))
-    _move(complaint, transition, actor=actor, body=reason.strip(), visibility=Visibility.INTERNAL)
+        raise Refused(_("Say why the findings are returned."))
+    _move(complaint, spec, actor=actor, body=reason.strip(), visibility=Visibility.INTERNAL)
 
 
 def approve(complaint: Complaint, actor: User, *, version: int | None = None) -> None:
-    """Review → closed, by a supervisor."""
-    transition = _begin(complaint, "approve", actor, version)
+    """Review → closed, by a supervisor; every clause must be confirmed and decided."""
+    spec = _begin(complaint, "approve", actor, version)
+    if _unconfirmed(complaint) or any(a.disposition is None for a in complaint.allegations):
+        raise Refused(
+            _("Every allegation needs a confirmed clause and a disposition; return the findings.")
+        )
     _move(
         complaint,
-        transition,
+        spec,
         actor=actor,
         data={"reason": "findings_approved"},
         closure=ClosureReason.FINDINGS_APPROVED,
     )
 
 
-def _withdraw(complaint: Complaint) -> None:
+def withdraw(
+    complaint: Complaint, actor: Actor, note: str = "", *, version: int | None = None
+) -> None:
+    """Close an open case at the complainant's wish. The complainant (or their organisation)
+    withdraws it themselves; staff record a withdrawal they were told of, saying how."""
+    spec = _begin(complaint, "withdraw", actor, version)
+    by_client = isinstance(actor, Complainant) or (
+        isinstance(actor, User) and can(actor, complaint, CaseAction.TRACK)
+    )
+    if not by_client and not (note or "").strip():
+        raise Refused(_("Say how the complainant withdrew."))
     for allegation in complaint.allegations:
         if allegation.disposition is None:
             allegation.disposition = Disposition.NO_FINDING
+    _move(
+        complaint,
+        spec,
+        actor=actor,
+        data={"reason": ClosureReason.WITHDRAWN.value},
+        body=(note or "").strip() or None,
+        visibility=Visibility.COMPLAINANT if by_client else Visibility.INTERNAL,
+        closure=ClosureReason.WITHDRAWN,
+    )
 
 
 def withdraw_by_complainant(complaint: Complaint) -> None:
     """The complainant (holding reference and tracking code) withdraws an open case."""
-    transition = _begin(complaint, "withdraw", None, None)
-    _withdraw(complaint)
-    _move(
-        complaint,
-        transition,
-        actor=None,
-        actor_kind=ActorKind.COMPLAINANT,
-        data={"reason": ClosureReason.WITHDRAWN.value},
-        closure=ClosureReason.WITHDRAWN,
-    )
+    withdraw(complaint, Complainant(complaint.id))
 
 
 def withdraw_by_staff(
     complaint: Complaint, actor: User, note: str, *, version: int | None = None
 ) -> None:
     """Staff record that the complainant withdrew (by phone, say), with a note."""
-    transition = _begin(complaint, "withdraw", actor, version)
-    if not (note or "").strip():
-        raise TransitionRefused(_("Say how the complainant withdrew."))
-    _withdraw(complaint)
-    _move(
-        complaint,
-        transition,
-        actor=actor,
-        data={"reason": ClosureReason.WITHDRAWN.value},
-        body=note.strip(),
-        visibility=Visibility.INTERNAL,
-        closure=ClosureReason.WITHDRAWN,
-    )
+    withdraw(complaint, actor, note, version=version)
 
 
 def reopen(complaint: Complaint, actor: User, reason: str, *, version: int | None = None) -> None:
     """Closed → triage, by a supervisor, with a reason."""
-    transition = _begin(complaint, "reopen", actor, version)
+    spec = _begin(complaint, "reopen", actor, version)
     if not (reason or "").strip():
-        raise TransitionRefused(_("Say why the case is reopened."))
+        raise Refused(_("Say why the case is reopened."))
     if complaint.merged_into_id is not None:
-        raise TransitionRefused(
-            _("A merged duplicate cannot be reopened; reopen the surviving case.")
-        )
+        raise Refused(_("A merged duplicate cannot be reopened; reopen the surviving case."))
     complaint.closed_at = None
-    _move(complaint, transition, actor=actor, body=reason.strip(), visibility=Visibility.INTERNAL)
+    _move(complaint, spec, actor=actor, body=reason.strip(), visibility=Visibility.INTERNAL)
+
+
+def user_from_choice(value: str | None) -> User | None:
+    """The account a form's select named by id, if any."""
+    if not value or not str(value).isdigit():
+        return None
+    return db.session.get(User, int(value))
+
+
+def case_by_reference(reference: str | None) -> Complaint | None:
+    """The case a person typed the reference of, if it exists."""
+    if not reference:
+        return None
+    return db.session.execute(
+        select(Complaint).where(Complaint.reference == reference.strip().upper())
+    ).scalar_one_or_none()
+
+
+def _step(
+    name: str,
+    sources: frozenset[Status] | set[Status],
+    target: Status,
+    who: tuple[Relation, ...],
+    form: str,
+    perform: Callable[[Complaint, User, Any, int | None], None],
+    done: LazyString,
+) -> WorkflowAction:
+    return WorkflowAction(name, frozenset(sources), target, who, form, perform, done)
+
+
+ACTIONS: dict[str, WorkflowAction] = {
+    a.name: a
+    for a in (
+        _step(
+            "acknowledge",
+            {Status.SUBMITTED},
+            Status.TRIAGE,
+            (INTAKE, SUPERVISOR),
+            "AcknowledgeForm",
+            lambda c, u, f, v: acknowledge(c, u, f.message.data, version=v),
+            _l("Acknowledged. The complainant can read your message."),
+        ),
+        _step(
+            "screen_in",
+            {Status.TRIAGE},
+            Status.INVESTIGATION,
+            (INTAKE, SUPERVISOR),
+            "ScreenInForm",
+            lambda c, u, f, v: screen_in(c, u, user_from_choice(f.assignee.data), version=v),
+            _l("Screened in and assigned."),
+        ),
+        _step(
+            "screen_out",
+            {Status.TRIAGE},
+            Status.CLOSED,
+            (INTAKE, SUPERVISOR),
+            "ScreenOutForm",
+            lambda c, u, f, v: screen_out(
+                c,
+                u,
+                ClosureReason(f.reason.data),
+                note=f.note.data or "",
+                merged_into=case_by_reference(f.duplicate_of.data),
+                version=v,
+            ),
+            _l("Screened out. The case is closed."),
+        ),
+        _step(
+            "submit_findings",
+            {Status.INVESTIGATION},
+            Status.REVIEW,
+            (ASSIGNEE,),
+            "FindingsForm",
+            lambda c, u, f, v: submit_findings(c, u, f.summary.data or "", version=v),
+            _l("Findings submitted for review."),
+        ),
+        _step(
+            "return_findings",
+            {Status.REVIEW},
+            Status.INVESTIGATION,
+            (SUPERVISOR,),
+            "ReasonForm",
+            lambda c, u, f, v: return_findings(c, u, f.reason.data or "", version=v),
+            _l("Findings returned to the investigator."),
+        ),
+        _step(
+            "approve",
+            {Status.REVIEW},
+            Status.CLOSED,
+            (SUPERVISOR,),
+            "ApproveForm",
+            lambda c, u, f, v: approve(c, u, version=v),
+            _l("Findings approved. The case is closed."),
+        ),
+        _step(
+            "withdraw",
+            OPEN,
+            Status.CLOSED,
+            (INTAKE, SUPERVISOR, ASSIGNEE, COMPLAINANT, FILING_ORGANISATION),
+            "ReasonForm",
+            lambda c, u, f, v: withdraw(c, u, f.reason.data or "", version=v),
+            _l("Withdrawal recorded. The case is closed."),
+        ),
+        _step(
+            "reopen",
+            {Status.CLOSED},
+            Status.TRIAGE,
+            (SUPERVISOR,),
+            "ReasonForm",
+            lambda c, u, f, v: reopen(c, u, f.reason.data or "", version=v),
+            _l("Reopened. The case is back in triage."),
+        ),
+    )
+}

@@ -175,6 +175,23 @@ class AllegationForm(VersionedForm):
     )
 
 
+class AddAllegationForm(VersionedForm):
+    clause = SelectField(
+        _l("Clause"), choices=[], validators=[InputRequired(_l("Choose the clause."))]
+    )
+    reason = StringField(
+        _l("Why add this allegation?"),
+        validators=[InputRequired(_l("Say why you add this allegation.")), Length(max=500)],
+    )
+
+
+class RemoveAllegationForm(VersionedForm):
+    reason = StringField(
+        _l("Why remove this allegation?"),
+        validators=[InputRequired(_l("Say why you remove this allegation.")), Length(max=500)],
+    )
+
+
 class StaffIntakeForm(ComplaintForm):
     """A complaint received by phone, walk-in or mail, entered by staff: the same questions
     and checks as the public form, plus how it arrived."""

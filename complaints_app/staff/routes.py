@@ -4,47 +4,40 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from complaints_app.authz import Permission, can, requires
+from complaints_app import uow
+from complaints_app.authz import CaseAction, Permission, Refused, can, can_be_assigned, requires
 from complaints_app.extensions import db
 from complaints_app.models import (
     Agency,
-    Attachment,
     CaseEvent,
     Channel,
-    ClosureReason,
     Complaint,
     Disposition,
     Role,
     Status,
     User,
 )
-from complaints_app.services import casework, queue, uploads, workflow
-from complaints_app.services.workflow import TransitionRefused, VersionConflict
+from complaints_app.services import casework, queue, workflow
+from complaints_app.services.workflow import VersionConflict
 from complaints_app.staff import bp
 from complaints_app.staff.forms import (
-    AcknowledgeForm,
+    AddAllegationForm,
     AllegationForm,
-    ApproveForm,
     AssignForm,
-    FindingsForm,
     LegalHoldForm,
     MessageForm,
     NoteForm,
     QueueFilterForm,
-    ReasonForm,
+    RemoveAllegationForm,
     RevealForm,
-    ScreenInForm,
-    ScreenOutForm,
     StaffIntakeForm,
 )
 
@@ -58,11 +51,7 @@ def _staff_users() -> list[User]:
 
 
 def _investigators(users: list[User]) -> list[tuple[str, str]]:
-    return [
-        (str(u.id), u.display_name or u.email)
-        for u in users
-        if u.active and can(u, Permission.INVESTIGATE)
-    ]
+    return [(str(u.id), u.display_name or u.email) for u in users if can_be_assigned(u)]
 
 
 @bp.get("/")
@@ -80,7 +69,7 @@ def cases():
     users = _staff_users()
     form.clause.choices = [("", _("Any")), *casework.clause_choices()]
     form.assignee.choices = [("", _("Anyone")), ("me", _("Mine")), ("none", _("Unassigned"))] + [
-        (str(u.id), u.display_name or u.email) for u in users if can(u, Permission.INVESTIGATE)
+        (str(u.id), u.display_name or u.email) for u in users if can_be_assigned(u)
     ]
     valid = form.validate()
     filters = queue.QueueFilters()
@@ -100,7 +89,7 @@ def cases():
             reference=form.reference.data or "",
             page=form.page.data or 1,
         )
-    result = queue.load(filters)
+    result = queue.load(filters, current_user._get_current_object())
     names = {u.id: u.display_name or u.email for u in users}
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
@@ -118,10 +107,9 @@ def _user_id(value: str | None) -> int | None:
 
 
 def _case_or_404(reference: str) -> Complaint:
-    complaint = db.session.execute(
-        select(Complaint).where(Complaint.reference == reference.upper())
-    ).scalar_one_or_none()
-    if complaint is None or complaint.purged_at is not None:
+    complaint = workflow.case_by_reference(reference)
+    if complaint is None or not can(current_user, complaint, CaseAction.READ):
+        # A case the person may not read does not exist for them.
         abort(HTTPStatus.NOT_FOUND)
     return complaint
 
@@ -135,6 +123,13 @@ def _render_case(
     contact=None,
     status: int = HTTPStatus.OK,
 ):
+    """Draw the case page. Whatever the answer (a refusal, a conflict, a revealed contact),
+    showing the case's contents is a read, recorded in its audit trail."""
+    actor = current_user._get_current_object()
+    try:
+        casework.open_case(complaint, actor)
+    except Refused:
+        abort(HTTPStatus.NOT_FOUND)
     users = _staff_users()
     investigators = _investigators(users)
     clause_choices = [("", _("Not chosen")), *casework.clause_choices()]
@@ -144,20 +139,28 @@ def _render_case(
         db.session.execute(
             select(CaseEvent)
             .where(CaseEvent.complaint_id == complaint.id)
-            .order_by(CaseEvent.seq.desc())
+            .order_by(CaseEvent.id.desc())
         ).scalars()
     )
-    last_seq = events[0].seq if events else 0
-    base["seen_seq"] = last_seq
+    base["seen_seq"] = events[0].id if events else 0
 
     def make(cls, key, **data):
-        form = forms.get(key) or cls(formdata=None, **base, **data)
-        return form
+        return forms.get(key) or cls(formdata=None, **base, **data)
 
-    screen_in = make(ScreenInForm, "screen_in")
-    screen_in.assignee.choices = [("", _("Choose")), *investigators]
-    assign = make(AssignForm, "assign")
-    assign.assignee.choices = [("", _("Nobody")), *investigators]
+    actions = workflow.allowed_actions(complaint, actor)
+    action_forms = {}
+    for spec in actions:
+        data = {}
+        if spec.name == "acknowledge":
+            data["message"] = _(
+                "Thank you for your complaint %(ref)s. We have received it and will review it. "
+                "We will write to you here when there is news.",
+                ref=complaint.reference,
+            )
+        form = make(spec.form_class, spec.name, **data)
+        if hasattr(form, "assignee"):
+            form.assignee.choices = [("", _("Choose")), *investigators]
+        action_forms[spec.name] = form
     allegation_forms = []
     for allegation in complaint.allegations:
         form = forms.get(f"allegation-{allegation.id}") or AllegationForm(
@@ -175,27 +178,21 @@ def _render_case(
         )
         form.clause.choices = clause_choices
         allegation_forms.append((allegation, form))
-    template_message = _(
-        "Thank you for your complaint %(ref)s. We have received it and will review it. "
-        "We will write to you here when there is news.",
-        ref=complaint.reference,
-    )
+    add_allegation_form = make(AddAllegationForm, "add_allegation")
+    add_allegation_form.clause.choices = clause_choices
+    assign = make(AssignForm, "assign")
+    assign.assignee.choices = [("", _("Nobody")), *investigators]
     return render_template(
         "staff/case.html",
         complaint=complaint,
         events=events,
         names={u.id: u.display_name or u.email for u in users},
-        actions=workflow.allowed_actions(complaint, current_user),
+        actions=actions,
+        action_forms=action_forms,
         overdue=queue.is_overdue(complaint),
         allegation_forms=allegation_forms,
-        acknowledge_form=make(AcknowledgeForm, "acknowledge", message=template_message),
-        screen_in_form=screen_in,
-        screen_out_form=make(ScreenOutForm, "screen_out"),
-        findings_form=make(FindingsForm, "submit_findings"),
-        return_form=make(ReasonForm, "return_findings"),
-        reopen_form=make(ReasonForm, "reopen"),
-        withdraw_form=make(ReasonForm, "withdraw"),
-        approve_form=make(ApproveForm, "approve"),
+        add_allegation_form=add_allegation_form,
+        remove_allegation_form=make(RemoveAllegationForm, "remove_allegation"),
         assign_form=assign,
         note_form=forms.get("note") or NoteForm(formdata=None),
         message_form=forms.get("message") or MessageForm(formdata=None),
@@ -203,13 +200,11 @@ def _render_case(
         conflict=conflict,
         typed=typed or [],
         contact=contact,
-        duplicates=casework.duplicate_hints(complaint),
+        duplicates=casework.duplicate_hints(complaint, actor),
         merged_into=db.session.get(Complaint, complaint.merged_into_id)
         if complaint.merged_into_id
         else None,
-        merged_here=casework.merged_into(complaint),
-        can_supervise=can(current_user, Permission.SUPERVISE),
-        can_hold=can(current_user, Permission.LEGAL_HOLD),
+        merged_here=casework.merged_into(complaint, actor),
         hold_form=make(LegalHoldForm, "legal_hold", hold=complaint.legal_hold),
     ), status
 
@@ -217,17 +212,14 @@ def _render_case(
 @bp.get("/cases/<reference>")
 @requires(Permission.VIEW_CASES)
 def case(reference: str):
-    """One case: details (contact hidden), allegations, evidence, timeline and actions.
-    Every view is recorded in the case's audit trail."""
-    complaint = _case_or_404(reference)
-    casework.record_view(complaint, current_user)
-    db.session.commit()
-    return _render_case(complaint)
+    """One case: details (contact hidden), allegations, evidence, timeline and what the
+    person may do. Every view is recorded in the case's audit trail."""
+    return _render_case(_case_or_404(reference))
 
 
 def _conflict(complaint: Complaint, key: str, form):
     """Someone else saved first: show what changed, keep what this person typed."""
-    db.session.rollback()
+    uow.discard()
     complaint = _case_or_404(complaint.reference)
     changes = casework.events_since(
         complaint, form.seen_seq.data if hasattr(form, "seen_seq") else None
@@ -247,132 +239,82 @@ def _conflict(complaint: Complaint, key: str, form):
 
 
 def _refused(complaint: Complaint, key: str, form, message: str):
-    db.session.rollback()
+    uow.discard()
     complaint = _case_or_404(complaint.reference)
     flash(message)
     return _render_case(complaint, forms={key: form}, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-
-
-def _user_or_none(value: str | None) -> User | None:
-    user_id = _user_id(value)
-    return db.session.get(User, user_id) if user_id is not None else None
-
-
-def _case_by_reference(reference: str | None) -> Complaint | None:
-    if not reference:
-        return None
-    return db.session.execute(
-        select(Complaint).where(Complaint.reference == reference.strip().upper())
-    ).scalar_one_or_none()
 
 
 def _back_to_case(complaint: Complaint):
     return redirect(url_for("staff.case", reference=complaint.reference), code=HTTPStatus.SEE_OTHER)
 
 
-@dataclass(frozen=True)
-class Action:
-    """One workflow action as the case page offers it: its form, how the form's values reach
-    the workflow function, and what the person is told once it is done."""
-
-    form: type
-    run: Callable[[Complaint, User, object, int], None]
-    done: str
-
-
-ACTIONS: dict[str, Action] = {
-    "acknowledge": Action(
-        AcknowledgeForm,
-        lambda c, u, f, v: workflow.acknowledge(c, u, f.message.data, version=v),
-        _l("Acknowledged. The complainant can read your message."),
-    ),
-    "screen_in": Action(
-        ScreenInForm,
-        lambda c, u, f, v: workflow.screen_in(c, u, _user_or_none(f.assignee.data), version=v),
-        _l("Screened in and assigned."),
-    ),
-    "screen_out": Action(
-        ScreenOutForm,
-        lambda c, u, f, v: workflow.screen_out(
-            c,
-            u,
-            ClosureReason(f.reason.data),
-            note=f.note.data or "",
-            merged_into=_case_by_reference(f.duplicate_of.data),
-            version=v,
-        ),
-        _l("Screened out. The case is closed."),
-    ),
-    "submit_findings": Action(
-        FindingsForm,
-        lambda c, u, f, v: workflow.submit_findings(c, u, f.summary.data or "", version=v),
-        _l("Findings submitted for review."),
-    ),
-    "return_findings": Action(
-        ReasonForm,
-        lambda c, u, f, v: workflow.return_findings(c, u, f.reason.data or "", version=v),
-        _l("Findings returned to the investigator."),
-    ),
-    "approve": Action(
-        ApproveForm,
-        lambda c, u, f, v: workflow.approve(c, u, version=v),
-        _l("Findings approved. The case is closed."),
-    ),
-    "withdraw": Action(
-        ReasonForm,
-        lambda c, u, f, v: workflow.withdraw_by_staff(c, u, f.reason.data or "", version=v),
-        _l("Withdrawal recorded. The case is closed."),
-    ),
-    "reopen": Action(
-        ReasonForm,
-        lambda c, u, f, v: workflow.reopen(c, u, f.reason.data or "", version=v),
-        _l("Reopened. The case is back in triage."),
-    ),
-}
+def _operate(
+    reference: str,
+    key: str,
+    form,
+    operation: Callable[[Complaint], object],
+    *,
+    done: str | None = None,
+    invalid: str | None = None,
+    versioned: bool = True,
+):
+    """Run one operation on a case from a posted form: a form error, a refusal or a
+    conflict draws the case again with what was typed; success goes back to the case."""
+    complaint = _case_or_404(reference)
+    if not form.validate():
+        return _refused(complaint, key, form, invalid or _("Please correct the form."))
+    try:
+        if versioned:
+            casework.check_version(complaint, form.version.data)
+        result = operation(complaint)
+    except (VersionConflict, StaleDataError):
+        return _conflict(complaint, key, form)
+    except Refused as exc:
+        if exc.hidden:
+            abort(HTTPStatus.NOT_FOUND)
+        return _refused(complaint, key, form, exc.message)
+    if done:
+        flash(done)
+    return result if result is not None else _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/actions/<action>")
 @requires(Permission.VIEW_CASES)
 def case_action(reference: str, action: str):
-    """Run one workflow action; refusals say what is missing, conflicts show what changed."""
-    complaint = _case_or_404(reference)
-    spec = ACTIONS.get(action)
+    """Run one workflow step; refusals say what is missing, conflicts show what changed."""
+    spec = workflow.ACTIONS.get(action)
     if spec is None:
         abort(HTTPStatus.NOT_FOUND)
-    form = spec.form()
-    if isinstance(form, ScreenInForm):
+    form = spec.form_class()
+    if hasattr(form, "assignee"):
         form.assignee.choices = [("", ""), *_investigators(_staff_users())]
-    if not form.validate():
-        return _refused(complaint, action, form, _("Please correct the form."))
-    version = int(form.version.data) if (form.version.data or "").isdigit() else -1
-    try:
-        spec.run(complaint, current_user, form, version)
-        db.session.commit()
-    except (VersionConflict, StaleDataError):
-        return _conflict(complaint, action, form)
-    except TransitionRefused as exc:
-        return _refused(complaint, action, form, exc.message)
-    flash(str(spec.done))
-    return _back_to_case(complaint)
+    return _operate(
+        reference,
+        action,
+        form,
+        lambda c: spec.perform(c, current_user, form, c.version),
+        done=str(spec.done),
+    )
 
 
-@bp.post("/cases/<reference>/allegations/<int:allegation_id>")
-@requires(Permission.VIEW_CASES)  # clause changes need TRIAGE, dispositions INVESTIGATE
-def allegation(reference: str, allegation_id: int):
-    """Confirm or change an allegation's clause, facts and disposition, with a reason."""
-    complaint = _case_or_404(reference)
+def _allegation_of(complaint: Complaint, allegation_id: int):
     target = next((a for a in complaint.allegations if a.id == allegation_id), None)
     if target is None:
         abort(HTTPStatus.NOT_FOUND)
+    return target
+
+
+@bp.post("/cases/<reference>/allegations/<int:allegation_id>")
+@requires(Permission.VIEW_CASES)
+def allegation(reference: str, allegation_id: int):
+    """Confirm or change an allegation's clause, facts and disposition, with a reason."""
     form = AllegationForm(prefix=f"a{allegation_id}")
     form.clause.choices = [("", ""), *casework.clause_choices()]
-    key = f"allegation-{allegation_id}"
-    if not form.validate():
-        return _refused(complaint, key, form, _("Please correct the allegation form."))
-    try:
-        casework.check_version(complaint, form.version.data)
+
+    def update(complaint: Complaint) -> None:
         casework.update_allegation(
-            target,
+            _allegation_of(complaint, allegation_id),
             current_user,
             clause_code=form.clause.data or None,
             confirmed=form.confirmed.data,
@@ -386,88 +328,120 @@ def allegation(reference: str, allegation_id: int):
             },
             reason=form.reason.data,
         )
-        db.session.commit()
-    except (VersionConflict, StaleDataError):
-        return _conflict(complaint, key, form)
-    except TransitionRefused as exc:
-        return _refused(complaint, key, form, exc.message)
-    flash(_("Allegation saved."))
-    return _back_to_case(complaint)
+
+    return _operate(
+        reference,
+        f"allegation-{allegation_id}",
+        form,
+        update,
+        done=_("Allegation saved."),
+        invalid=_("Please correct the allegation form."),
+    )
+
+
+@bp.post("/cases/<reference>/allegations")
+@requires(Permission.VIEW_CASES)
+def add_allegation(reference: str):
+    """Add an allegation the form did not suggest, under a clause, with a reason."""
+    form = AddAllegationForm()
+    form.clause.choices = [("", ""), *casework.clause_choices()]
+
+    def add(complaint: Complaint) -> None:
+        casework.add_allegation(complaint, current_user, form.clause.data, form.reason.data)
+
+    return _operate(reference, "add_allegation", form, add, done=_("Allegation added."))
+
+
+@bp.post("/cases/<reference>/allegations/<int:allegation_id>/remove")
+@requires(Permission.VIEW_CASES)
+def remove_allegation(reference: str, allegation_id: int):
+    """Remove an allegation that does not belong, with a reason."""
+    form = RemoveAllegationForm()
+    return _operate(
+        reference,
+        "remove_allegation",
+        form,
+        lambda c: casework.remove_allegation(
+            _allegation_of(c, allegation_id), current_user, form.reason.data
+        ),
+        done=_("Allegation removed."),
+    )
 
 
 @bp.post("/cases/<reference>/notes")
 @requires(Permission.VIEW_CASES)
 def note(reference: str):
     """Add an internal note."""
-    complaint = _case_or_404(reference)
     form = NoteForm()
-    if not form.validate():
-        return _refused(complaint, "note", form, _("Please correct the note."))
-    casework.add_note(complaint, current_user, form.text.data)
-    db.session.commit()
-    return _back_to_case(complaint)
+    return _operate(
+        reference,
+        "note",
+        form,
+        lambda c: casework.add_note(c, current_user, form.text.data),
+        invalid=_("Please correct the note."),
+        versioned=False,
+    )
 
 
 @bp.post("/cases/<reference>/messages")
 @requires(Permission.VIEW_CASES)
 def message(reference: str):
     """Send a message the complainant reads on /track."""
-    complaint = _case_or_404(reference)
     form = MessageForm()
-    if not form.validate():
-        return _refused(complaint, "message", form, _("Please correct the message."))
-    workflow.message_complainant(
-        complaint, current_user, form.text.data, wait_for_reply=form.wait_for_reply.data
+    return _operate(
+        reference,
+        "message",
+        form,
+        lambda c: workflow.message_complainant(
+            c, current_user, form.text.data, wait_for_reply=form.wait_for_reply.data
+        ),
+        done=_("Message sent."),
+        invalid=_("Please correct the message."),
+        versioned=False,
     )
-    db.session.commit()
-    flash(_("Message sent."))
-    return _back_to_case(complaint)
 
 
 @bp.post("/cases/<reference>/assign")
-@requires(Permission.SUPERVISE)
+@requires(Permission.VIEW_CASES)
 def assign(reference: str):
     """Reassign the case (supervisors)."""
-    complaint = _case_or_404(reference)
     form = AssignForm()
     form.assignee.choices = [("", ""), *_investigators(_staff_users())]
-    if not form.validate():
-        return _refused(complaint, "assign", form, _("Please correct the form."))
-    try:
-        casework.check_version(complaint, form.version.data)
-        casework.assign(complaint, current_user, _user_or_none(form.assignee.data))
-        db.session.commit()
-    except (VersionConflict, StaleDataError):
-        return _conflict(complaint, "assign", form)
-    except TransitionRefused as exc:
-        return _refused(complaint, "assign", form, exc.message)
-    return _back_to_case(complaint)
+    return _operate(
+        reference,
+        "assign",
+        form,
+        lambda c: casework.assign(c, current_user, workflow.user_from_choice(form.assignee.data)),
+        done=_("Assignment saved."),
+    )
 
 
 @bp.post("/cases/<reference>/contact")
-@requires(Permission.REVEAL_CONTACT)
+@requires(Permission.VIEW_CASES)
 def reveal(reference: str):
     """Show the contact details once, after a stated reason that is audited."""
-    complaint = _case_or_404(reference)
     form = RevealForm()
-    if not form.validate():
-        return _refused(complaint, "reveal", form, _("Say why you need the contact details."))
-    contact = casework.reveal_contact(complaint, current_user, form.reason.data)
-    db.session.commit()
-    return _render_case(complaint, contact=contact or {})
+    return _operate(
+        reference,
+        "reveal",
+        form,
+        lambda c: _render_case(
+            c, contact=casework.reveal_contact(c, current_user, form.reason.data) or {}
+        ),
+        invalid=_("Say why you need the contact details."),
+        versioned=False,
+    )
 
 
 @bp.get("/cases/<reference>/attachments/<int:attachment_id>")
-@requires(Permission.DOWNLOAD_EVIDENCE)
+@requires(Permission.VIEW_CASES)
 def attachment(reference: str, attachment_id: int):
     """Download one evidence file; never shown inline, and every download is recorded."""
     complaint = _case_or_404(reference)
-    item = db.session.get(Attachment, attachment_id)
-    if item is None or item.complaint_id != complaint.id or item.purged_at is not None:
+    try:
+        item, data = casework.download(complaint, attachment_id, current_user)
+    except Refused:
         abort(HTTPStatus.NOT_FOUND)
-    data = uploads.read(item.storage_key)
-    casework.record_download(item, current_user)
-    db.session.commit()
     response = send_file(
         io.BytesIO(data),
         mimetype=item.content_type,
@@ -495,19 +469,14 @@ def intake():
 
 
 @bp.post("/cases/<reference>/legal-hold")
-@requires(Permission.LEGAL_HOLD, Permission.VIEW_CASES)
+@requires(Permission.VIEW_CASES)
 def legal_hold(reference: str):
     """Put the case on legal hold or lift it, with a reason."""
-    complaint = _case_or_404(reference)
     form = LegalHoldForm()
-    if not form.validate():
-        return _refused(complaint, "legal_hold", form, _("Say why."))
-    try:
-        casework.check_version(complaint, form.version.data)
-        casework.set_legal_hold(complaint, current_user, form.hold.data, form.reason.data)
-        db.session.commit()
-    except (VersionConflict, StaleDataError):
-        return _conflict(complaint, "legal_hold", form)
-    except TransitionRefused as exc:
-        return _refused(complaint, "legal_hold", form, exc.message)
-    return _back_to_case(complaint)
+    return _operate(
+        reference,
+        "legal_hold",
+        form,
+        lambda c: casework.set_legal_hold(c, current_user, form.hold.data, form.reason.data),
+        invalid=_("Say why."),
+    )

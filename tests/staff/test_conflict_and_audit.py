@@ -70,7 +70,7 @@ def test_allegation_form_on_a_stale_view_is_a_conflict(db, signed_in, filed_case
 
 def test_viewing_a_case_is_recorded(db, signed_in, filed_case):
     reference, _code = filed_case
-    client, user = signed_in(Role.INVESTIGATOR)
+    client, user = signed_in(Role.INTAKE)
     assert client.get(f"/staff/cases/{reference}").status_code == HTTPStatus.OK
     viewed = _events(db, reference, EventKind.CASE_VIEWED)
     assert [e.actor_id for e in viewed] == [user.id]
@@ -102,7 +102,7 @@ def test_attachment_download_is_forced_and_recorded(app, db, signed_in):
         post_complaint(app.test_client(), files=[(small_pdf(), "booking.pdf")])
     )
     attachment_id = complaint_by_reference(db, reference).attachments[0].id
-    client, user = signed_in(Role.INVESTIGATOR)
+    client, user = signed_in(Role.SUPERVISOR)
     response = client.get(f"/staff/cases/{reference}/attachments/{attachment_id}")
     assert response.status_code == HTTPStatus.OK
     assert response.headers["Content-Disposition"].startswith("attachment")
