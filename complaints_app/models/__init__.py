@@ -28,8 +28,12 @@ from complaints_app.models.federal_request import (
     RequestOutcome,
 )
 from complaints_app.models.user import (
+    AccountChange,
     AccountEvent,
     AccountEventKind,
+    AccountLink,
+    ChangeKind,
+    ChangeStatus,
     Organisation,
     RecoveryCode,
     Role,
@@ -38,14 +42,18 @@ from complaints_app.models.user import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "AccountChange",
     "AccountEvent",
     "AccountEventKind",
+    "AccountLink",
     "ActorKind",
     "Agency",
     "Allegation",
     "Attachment",
     "AuditHead",
     "CaseEvent",
+    "ChangeKind",
+    "ChangeStatus",
     "Channel",
     "Clause",
     "ClosureReason",
