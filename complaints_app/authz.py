@@ -32,6 +32,8 @@ class Permission(enum.Enum):
     MANAGE_SETTINGS = "manage_settings"
     ORG_CASES = "org_cases"  # an advocate's own organisation's cases
     LEGAL_HOLD = "legal_hold"  # exempt a case from the retention purge
+    # See account changes; deciding them also needs the ACCOUNT_APPROVER_ROLE setting's role.
+    APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
 
 
 _CASEWORK = {
@@ -52,6 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVESTIGATE,
             Permission.SUPERVISE,
             Permission.LEGAL_HOLD,
+            Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     Role.RECORDS: frozenset({Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}),
@@ -62,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CLAUSES,
             Permission.MANAGE_SETTINGS,
             Permission.LEGAL_HOLD,
+            Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     Role.ADVOCATE: frozenset({Permission.ORG_CASES}),

@@ -126,6 +126,9 @@ class AccountEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
 
 class ChangeKind(enum.Enum):
     """A change to an account that waits for a second person's approval."""
