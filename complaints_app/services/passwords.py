@@ -117,27 +117,41 @@ def _personal_words(email: str, display_name: str) -> list[str]:
         parts = [p for p in re.split(r"[^0-9a-z]+", local) if p]
         words.update({local, "".join(parts), *parts})
         if "@" in text:
-            words.update(p for p in re.split(r"[^0-9a-z]+", text.split("@", 1)[1]) if p)
+            # Domain parts, but not endings like "org" that hide inside ordinary words.
+            words.update(p for p in re.split(r"[^0-9a-z]+", text.split("@", 1)[1]) if len(p) > 3)
     return sorted(w for w in words if len(w) >= 3)
+
+
+def _mostly_personal(password: str, words: list[str]) -> bool:
+    """Whether the password is little more than the account's own words: what is left after
+    removing them (and digits, punctuation) is too short to matter."""
+    rest = password.lower()
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    return len(re.sub(r"[^a-z]", "", rest)) < 10
 
 
 def _strength_problems(password: str, email: str, display_name: str) -> list[str]:
     cfg = current_app.config
-    inputs = _personal_words(email, display_name) + [
+    personal = _personal_words(email, display_name)
+    inputs = personal + [
         w.lower() for w in (cfg["CITY_NAME"], cfg["OFFICE_NAME"], cfg["POLICY_TITLE"]) if w
     ]
     with _ZXCVBN_LOCK:
         result = zxcvbn(password, user_inputs=inputs, max_length=MAX_LENGTH)
-    if result["score"] >= cfg["PASSWORD_MIN_SCORE"]:
+    leans_on_own_words = any(
+        m.get("dictionary_name") == "user_inputs" for m in result["sequence"]
+    ) or (personal and _mostly_personal(password, personal))
+    if result["score"] >= cfg["PASSWORD_MIN_SCORE"] and not leans_on_own_words:
         return []
-    found = [_("This password would be easy to guess.")]
-    if any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
+    found = []
+    if leans_on_own_words:
         found.append(_("Do not build it from your name, your email address or the office's name."))
     feedback = result["feedback"]
     for message in [feedback.get("warning"), *feedback.get("suggestions", [])]:
         if message:
             found.append(str(_TRANSLATED.get(message, message)))
-    if len(found) == 1:
+    if len(found) <= 1:
         found.append(_("Use a few words, avoid common phrases."))
     return found
 
@@ -167,8 +181,11 @@ def problems(password: str, email: str = "", display_name: str = "") -> list[str
         or (local and len(local) >= 4 and local in lowered and len(lowered) - len(local) < 8)
     ):
         found.append(_("This password is too common or too easy to guess. Choose another."))
-    if not found:
-        found.extend(_strength_problems(password, email, display_name))
+    if len(password) <= MAX_LENGTH:
+        advice = _strength_problems(password, email, display_name)
+        if advice and not found:
+            found.append(_("This password would be easy to guess."))
+        found.extend(advice)
     return found
 
 
