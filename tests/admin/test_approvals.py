@@ -481,3 +481,12 @@ def test_operator_cli_account_is_recorded_without_an_actor(app, db):
     assert result.exit_code == 0, result.output
     user = _user(db, "op@example.org")
     assert _events(db, user) == [(K.CREATED, None)]
+
+
+@pytest.mark.parametrize("value", ["records", "", "Supervisor", "investigator"])
+def test_approver_role_setting_is_checked_at_start(value):
+    from complaints_app import create_app
+    from config import TestingConfig
+
+    with pytest.raises(RuntimeError, match="ACCOUNT_APPROVER_ROLE"):
+        create_app(TestingConfig, ACCOUNT_APPROVER_ROLE=value)
