@@ -101,6 +101,13 @@ class Config:
     ARGON2_PARALLELISM = _int("ARGON2_PARALLELISM", 4)
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
     SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
+    # zxcvbn's estimate (0–4) a new password must reach.
+    PASSWORD_MIN_SCORE = _int("PASSWORD_MIN_SCORE", 3)
+    # Hours a one-time set-up or reset link works (counted from its approval when it needs one).
+    ACCOUNT_LINK_HOURS = _int("ACCOUNT_LINK_HOURS", 48)
+    # Who approves granting a case role and resetting such an account: "supervisor" or a
+    # second "admin". Never the requester, never the account concerned.
+    ACCOUNT_APPROVER_ROLE = os.environ.get("ACCOUNT_APPROVER_ROLE", "supervisor")
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -119,6 +126,8 @@ class Config:
     @classmethod
     def validate(cls, config: dict) -> None:
         """Refuse settings that cannot work; subclasses add their own checks."""
+        if config.get("ACCOUNT_APPROVER_ROLE", "supervisor") not in ("supervisor", "admin"):
+            raise RuntimeError("ACCOUNT_APPROVER_ROLE must be supervisor or admin")
 
 
 class DevelopmentConfig(Config):
@@ -160,6 +169,8 @@ class ProductionConfig(Config):
     def validate(cls, config: dict) -> None:
         """Raise ``RuntimeError`` naming every missing or unsafe setting."""
         problems = []
+        if config.get("ACCOUNT_APPROVER_ROLE", "supervisor") not in ("supervisor", "admin"):
+            problems.append("ACCOUNT_APPROVER_ROLE must be supervisor or admin")
         if len(config.get("SECRET_KEY") or "") < 32:
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if len(config.get("HASH_KEY") or "") < 32:

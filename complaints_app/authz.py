@@ -44,6 +44,8 @@ class Permission(enum.Enum):
     MANAGE_SETTINGS = "manage_settings"
     ORG_CASES = "org_cases"  # an advocate's own organisation's cases
     LEGAL_HOLD = "legal_hold"  # the admin's legal-hold page (references and reasons only)
+    # See account changes; deciding them also needs the ACCOUNT_APPROVER_ROLE setting's role.
+    APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
 
 
 CASE_ROLES = frozenset({Role.INTAKE, Role.INVESTIGATOR, Role.SUPERVISOR})
@@ -59,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_REPORTS,
             Permission.STAFF_INTAKE,
             Permission.LEGAL_HOLD,
+            Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     Role.RECORDS: frozenset({Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}),
@@ -69,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CLAUSES,
             Permission.MANAGE_SETTINGS,
             Permission.LEGAL_HOLD,
+            Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
     Role.ADVOCATE: frozenset({Permission.ORG_CASES}),

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -16,7 +15,6 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from complaints_app.models import GuidedQuestion, Role
-from complaints_app.services import passwords
 
 ROLE_LABELS = {
     Role.INTAKE: _l("Intake"),
@@ -47,11 +45,6 @@ class UserCreateForm(FlaskForm):
     organisation = SelectField(
         _l("Organisation (advocates only)"), choices=[], validators=[Optional()]
     )
-    password = PasswordField(
-        _l("Initial password"),
-        description=_l("At least 15 characters. Tell the person over a safe channel."),
-        validators=[InputRequired(_l("Enter an initial password.")), Length(max=128)],
-    )
 
     def validate_organisation(self, field) -> None:
         if self.role.data == Role.ADVOCATE.value and not field.data:
@@ -59,22 +52,26 @@ class UserCreateForm(FlaskForm):
         if self.role.data != Role.ADVOCATE.value and field.data:
             raise ValidationError(_l("Only advocates belong to an organisation."))
 
-    def validate_password(self, field) -> None:
-        problems = passwords.problems(field.data or "", self.email.data or "")
-        if problems:
-            raise ValidationError(" ".join(problems))
-
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=STAFF_ROLE_CHOICES)
 
 
-class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        description=_l("At least 15 characters. Tell the person over a safe channel."),
-        validators=[InputRequired(_l("Enter the new password.")), Length(max=128)],
-    )
+class ResetForm(FlaskForm):
+    """What a one-time reset link lets the person do; nobody but them chooses a password."""
+
+    password = BooleanField(_l("A new password (they forgot theirs)"))
+    two_factor = BooleanField(_l("Two-step sign in set up again (they lost their phone)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not (self.password.data or self.two_factor.data):
+            self.password.errors = [
+                _l("Choose what to reset: the password, two-step sign in, or both.")
+            ]
+            return False
+        return True
 
 
 class OrganisationForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,15 +16,15 @@ from complaints_app.admin.forms import (
     ActionForm,
     LegalHoldForm,
     OrganisationForm,
-    PasswordResetForm,
+    ResetForm,
     RoleForm,
     UserCreateForm,
     clause_form_class,
 )
 from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
-from complaints_app.models import Clause, Complaint, Organisation, Role, User
-from complaints_app.services import accounts, casework, catalogue, two_factor
+from complaints_app.models import AccountEvent, Clause, Complaint, Organisation, Role, User
+from complaints_app.services import account_changes, accounts, casework, catalogue
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
 from complaints_app.timeutil import city_today
@@ -55,28 +55,42 @@ def _organisation_choices() -> list[tuple[str, str]]:
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_USERS)
 def user_new():
-    """Create an account; refused values are shown beside their fields, and everything but
-    the password is kept."""
+    """Create an account. Nobody types a password here: the person gets a one-time set-up
+    link. An account with a case role cannot be used until a second person approves it.
+    Refused values are shown beside their fields and everything typed is kept."""
     form = UserCreateForm()
     form.organisation.choices = _organisation_choices()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
+            issued = account_changes.create_account(
+                current_user._get_current_object(),
                 form.email.data,
                 Role(form.role.data),
-                form.password.data,
                 org_slug=form.organisation.data or None,
                 display_name=form.display_name.data or "",
             )
         except AccountError as exc:
             db.session.rollback()
-            form.email.errors = [*form.email.errors, str(exc)]
+            field = form[exc.field] if exc.field in ("email", "organisation") else form.email
+            field.errors = [*field.errors, str(exc)]
         else:
-            flash(_("Account %(email)s created.", email=user.email))
-            return redirect(url_for("admin.user", user_id=user.id), code=HTTPStatus.SEE_OTHER)
-    form.password.data = ""
+            return _link_issued(issued, created=True)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
     return render_template("admin/user_new.html", form=form), status
+
+
+def _link_issued(issued: account_changes.Issued, *, created: bool):
+    """The one-time link, shown this once (it is stored only as a keyed hash)."""
+    link = url_for("auth.account_link_open", token=issued.token, _external=True)
+    return render_template(
+        "admin/link_issued.html",
+        user=issued.user,
+        link=link,
+        change=issued.change,
+        created=created,
+        hours=current_app.config["ACCOUNT_LINK_HOURS"],
+        approver_role=accounts.approver_role().value,
+    )
 
 
 def _user_or_404(user_id: int) -> User:
@@ -90,18 +104,29 @@ def _render_user(
     user: User,
     *,
     role_form: RoleForm | None = None,
-    password_form: PasswordResetForm | None = None,
+    reset_form: ResetForm | None = None,
     error: str | None = None,
     status: int = HTTPStatus.OK,
 ):
     if role_form is None:
         role_form = RoleForm(formdata=None, role=user.role.value)
+    events = db.session.execute(
+        select(AccountEvent)
+        .where(AccountEvent.user_id == user.id)
+        .options(selectinload(AccountEvent.actor))
+        .order_by(AccountEvent.id.desc())
+        .limit(20)
+    ).scalars()
     return render_template(
         "admin/user.html",
         user=user,
         role_form=role_form,
-        password_form=password_form or PasswordResetForm(formdata=None),
+        reset_form=reset_form or ResetForm(formdata=None),
         action_form=ActionForm(formdata=None),
+        pending=account_changes.pending_changes(user),
+        events=list(events),
+        event_labels=account_changes.EVENT_LABELS,
+        change_labels=account_changes.CHANGE_LABELS,
         error=error,
         is_self=user.id == current_user.id,
     ), status
@@ -110,26 +135,39 @@ def _render_user(
 @bp.get("/users/<int:user_id>")
 @requires(Permission.MANAGE_USERS)
 def user(user_id: int):
-    """One account and what an admin can change about it."""
+    """One account, its pending changes and history, and what an admin can ask for."""
     return _render_user(_user_or_404(user_id))
 
 
 @bp.post("/users/<int:user_id>/role")
 @requires(Permission.MANAGE_USERS)
 def user_role(user_id: int):
-    """Change a staff member's role; their sessions end so the new rights apply at once."""
+    """Change a role. Granting a case role waits for a second person's approval and the old
+    role stays until then; otherwise the change applies at once and sessions end."""
     target = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate():
         return _render_user(target, role_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     try:
-        accounts.set_role(target, Role(form.role.data))
+        pending = account_changes.request_role(
+            current_user._get_current_object(), target, Role(form.role.data)
+        )
     except AccountError as exc:
         db.session.rollback()
         return _render_user(
             _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
         )
-    flash(_("Role changed. %(email)s must sign in again.", email=target.email))
+    if pending is not None:
+        flash(
+            _(
+                "The role change for %(email)s waits for approval by a %(role)s. "
+                "Until then the account keeps its current role.",
+                email=target.email,
+                role=accounts.approver_role().value,
+            )
+        )
+    else:
+        flash(_("Role saved. %(email)s must sign in again.", email=target.email))
     return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
 
 
@@ -143,7 +181,13 @@ def _set_active(user_id: int, active: bool):
             error=_("You cannot deactivate your own account. Ask another administrator."),
             status=HTTPStatus.UNPROCESSABLE_ENTITY,
         )
-    accounts.set_active(target, active)
+    try:
+        account_changes.set_active(current_user._get_current_object(), target, active)
+    except AccountError as exc:
+        db.session.rollback()
+        return _render_user(
+            _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
     if active:
         flash(_("%(email)s can sign in again.", email=target.email))
     else:
@@ -165,37 +209,29 @@ def user_reactivate(user_id: int):
     return _set_active(user_id, True)
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<int:user_id>/reset")
 @requires(Permission.MANAGE_USERS)
-def user_password(user_id: int):
-    """Set a new password typed by the admin; every session of the account ends."""
+def user_reset(user_id: int):
+    """Issue a one-time link through which the person sets a new password and/or sets up
+    two-step sign in again. The admin never chooses or sees a password; for an account with
+    a case role the link works only once a second person approves."""
     target = _user_or_404(user_id)
-    form = PasswordResetForm()
-    if form.validate():
-        try:
-            accounts.set_password(target, form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            target = _user_or_404(user_id)
-            form.password.errors = [*form.password.errors, str(exc)]
-        else:
-            flash(_("Password changed for %(email)s.", email=target.email))
-            return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
-    form.password.data = ""
-    return _render_user(target, password_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-
-
-@bp.post("/users/<int:user_id>/two-factor/reset")
-@requires(Permission.MANAGE_USERS)
-def user_two_factor_reset(user_id: int):
-    """Remove a user's second factor (a lost phone): they enrol again at next sign-in. The
-    admin never sees the secret; the reset is recorded on the account."""
-    target = _user_or_404(user_id)
-    if not ActionForm().validate():
-        abort(HTTPStatus.BAD_REQUEST)
-    two_factor.reset(target, current_user._get_current_object())
-    flash(_("Two-step sign in was reset for %(email)s.", email=target.email))
-    return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+    form = ResetForm()
+    if not form.validate():
+        return _render_user(target, reset_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    try:
+        issued = account_changes.request_reset(
+            current_user._get_current_object(),
+            target,
+            password=form.password.data,
+            two_factor_reset=form.two_factor.data,
+        )
+    except AccountError as exc:
+        db.session.rollback()
+        return _render_user(
+            _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+    return _link_issued(issued, created=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,14 +22,24 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from complaints_app.auth import bp, load_user
-from complaints_app.auth.forms import LoginForm, SecondFactorForm
+from complaints_app.auth.forms import (
+    ChangePasswordForm,
+    CurrentPasswordForm,
+    EnrollForm,
+    LoginForm,
+    SecondFactorForm,
+    SetPasswordForm,
+)
 from complaints_app.authz import STAFF_ROLES
+from complaints_app.crypto import keyed_hash
 from complaints_app.extensions import db
 from complaints_app.models import Role, User
 from complaints_app.public.forms import EmptyForm
 from complaints_app.ratelimit import account_key
 from complaints_app.security import no_store
-from complaints_app.services import passwords, two_factor
+from complaints_app.services import account_changes, accounts, passwords, two_factor
+from complaints_app.services.account_changes import LinkProblem
+from complaints_app.services.accounts import AccountError
 from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import utcnow
 
@@ -122,11 +132,7 @@ def second_factor():
     if not form.validate_on_submit():
         status = HTTPStatus.UNPROCESSABLE_ENTITY if request.method == "POST" else HTTPStatus.OK
         return render_template("auth/two_factor.html", form=form), status
-    code = form.code.data.strip()
-    ok = two_factor.verify(user, code) or (
-        len(code.replace("-", "")) == 10 and two_factor.use_recovery_code(user, code)
-    )
-    if not ok:
+    if not two_factor.check_current_factor(user, form.code.data):
         db.session.rollback()
         record_failure()
         form.code.data = ""
@@ -137,14 +143,36 @@ def second_factor():
     return _complete_login(user, target)
 
 
+def _account_key() -> str:
+    """Failed password or code checks of a signed-in account count against that account."""
+    user_id = current_user.get_id() if current_user.is_authenticated else "none"
+    return "acct:" + keyed_hash("rate-limit-account", str(user_id).split(":", 1)[0])[:32]
+
+
+def _keep_signed_in(user: User) -> None:
+    """After a change that ended every session of ``user`` (a bumped epoch, committed),
+    carry this session over to the new epoch: only the other sessions end."""
+    login_user(user)
+
+
+# A sign-in this recent counts as having just typed the password.
+FRESH_SIGN_IN_SECONDS = 5 * 60
+
+
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
+@failed_attempts("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT", _account_key)
 def enroll_two_factor():
     """Set up the authenticator app: a QR code drawn here and the secret to type in, then a
-    first code to confirm. Recovery codes are shown once."""
+    first code to confirm. Replacing an app that is already set up also needs the password
+    and a code of the current app (or a recovery code); so does a first set-up from a
+    session that did not just sign in. Every other session of the account ends; recovery
+    codes are shown once."""
     no_store()
     user = current_user._get_current_object()
-    form = SecondFactorForm()
+    replacing = user.totp_secret_ct is not None
+    asks_password = replacing or time.time() - session.get("auth_at", 0) > FRESH_SIGN_IN_SECONDS
+    form = EnrollForm()
     sealed = session.get("enrolling_totp")
     if request.method == "GET" or not sealed:
         secret = two_factor.new_secret()
@@ -152,20 +180,126 @@ def enroll_two_factor():
     else:
         secret = two_factor.open_pending(user, sealed)
     if request.method == "POST" and form.validate_on_submit():
-        codes = two_factor.enroll(user, secret, form.code.data)
-        if codes is not None:
-            session.pop("enrolling_totp", None)
-            return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors = [
-            _("That code is not right. Check the time on your phone and try the newest code.")
-        ]
+        # Checks without side effects first, so a typo does not spend the current code.
+        if asks_password and not passwords.verify(
+            user.password_hash, form.current_password.data or ""
+        ):
+            record_failure()
+            form.current_password.errors = [_("Your password is not right.")]
+        elif not two_factor.code_matches(secret, form.code.data):
+            form.code.errors = [
+                _("That code is not right. Check the time on your phone and try the newest code.")
+            ]
+        elif replacing and not two_factor.check_current_factor(user, form.current_code.data):
+            db.session.rollback()
+            record_failure()
+            form.current_code.errors = [
+                _("That is not a current code of your app or an unused recovery code.")
+            ]
+        else:
+            codes = two_factor.enroll(user, secret, form.code.data)
+            if codes is not None:
+                _keep_signed_in(user)
+                session.pop("enrolling_totp", None)
+                return render_template("auth/recovery_codes.html", codes=codes)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if request.method == "POST" else HTTPStatus.OK
     return render_template(
         "auth/enroll.html",
         form=form,
         secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         required=two_factor.required_for(user),
+        replacing=replacing,
+        asks_password=asks_password,
     ), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@failed_attempts("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT", _account_key)
+def change_password():
+    """Change one's own password: the current one is required and the new one must pass
+    the rules (the advice says how to choose better). Other sessions end; this one stays."""
+    no_store()
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(user, form.current_password.data, form.new_password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            if exc.field == "current_password":
+                record_failure()
+            field = form.current_password if exc.field == "current_password" else form.new_password
+            field.errors = [*field.errors, str(exc)]
+        else:
+            _keep_signed_in(user)
+            flash(_("Your password is changed. You were signed out everywhere else."))
+            return redirect(url_for("auth.change_password"), code=HTTPStatus.SEE_OTHER)
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    return render_template("auth/password.html", form=form, user=user), status
+
+
+LINK_KEY = "account_link"
+
+
+def _link_key() -> str:
+    return "link:" + keyed_hash("rate-limit-link", session.get(LINK_KEY, ""))[:32]
+
+
+@bp.get("/account/link/<token>")
+def account_link_open(token: str):
+    """Open a one-time link: the token moves into a fresh session and the address loses it,
+    so it stays out of the browser's history and of any later request."""
+    no_store()
+    logout_user()
+    session.clear()
+    session[LINK_KEY] = token[:100]
+    return redirect(url_for("auth.account_link"), code=HTTPStatus.SEE_OTHER)
+
+
+_LINK_STATUS = {
+    LinkProblem.UNKNOWN: HTTPStatus.NOT_FOUND,
+    LinkProblem.USED: HTTPStatus.GONE,
+    LinkProblem.EXPIRED: HTTPStatus.GONE,
+    LinkProblem.AWAITING_APPROVAL: HTTPStatus.CONFLICT,
+}
+
+
+@bp.route("/account/link", methods=["GET", "POST"])
+@failed_attempts("LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT", _link_key)
+def account_link():
+    """Use a one-time link: choose a password (a new account, a reset), or prove the
+    password before setting up two-step sign in again. A link that is unknown, used,
+    expired or still awaiting approval says so and changes nothing."""
+    no_store()
+    link, problem = account_changes.find_link(session.get(LINK_KEY, ""))
+    if problem is not None:
+        return render_template("auth/link_problem.html", problem=problem.value), _LINK_STATUS[
+            problem
+        ]
+    form = SetPasswordForm() if link.sets_password else CurrentPasswordForm()
+    if form.validate_on_submit():
+        try:
+            account_changes.complete_link(
+                link,
+                new_password=form.data.get("new_password"),
+                current_password=form.data.get("current_password"),
+            )
+        except AccountError as exc:
+            db.session.rollback()
+            if exc.field == "current_password":
+                record_failure()
+            field = form[exc.field] if exc.field in form else next(iter(form))
+            field.errors = [*field.errors, str(exc)]
+        else:
+            session.pop(LINK_KEY, None)
+            if link.resets_two_factor:
+                flash(_("Done. Sign in now; you will set up two-step sign in again."))
+            else:
+                flash(_("Your password is set. Sign in with it now."))
+            return redirect(url_for("auth.login"), code=HTTPStatus.SEE_OTHER)
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    return render_template("auth/link.html", form=form, link=link, user=link.user), status
 
 
 @bp.post("/logout")

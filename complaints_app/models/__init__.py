@@ -29,8 +29,12 @@ from complaints_app.models.federal_request import (
     RequestOutcome,
 )
 from complaints_app.models.user import (
+    AccountChange,
     AccountEvent,
     AccountEventKind,
+    AccountLink,
+    ChangeKind,
+    ChangeStatus,
     Organisation,
     RecoveryCode,
     Role,
@@ -39,8 +43,10 @@ from complaints_app.models.user import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "AccountChange",
     "AccountEvent",
     "AccountEventKind",
+    "AccountLink",
     "ActorKind",
     "Agency",
     "Allegation",
@@ -48,6 +54,8 @@ __all__ = [
     "AuditHead",
     "CaseAssignment",
     "CaseEvent",
+    "ChangeKind",
+    "ChangeStatus",
     "Channel",
     "Clause",
     "ClosureReason",

@@ -98,11 +98,18 @@ class AccountEventKind(enum.Enum):
     ROLE_CHANGED = "role_changed"
     DEACTIVATED = "deactivated"
     REACTIVATED = "reactivated"
+    # Kept for rows written before resets went through one-time links; no longer written.
     PASSWORD_RESET = "password_reset"  # noqa: S105 — an event name, not a secret
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 — an event name, not a secret
     TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+    TWO_FACTOR_REPLACED = "two_factor_replaced"
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
+    RESET_REQUESTED = "reset_requested"  # a one-time link was issued (set-up or reset)
+    RESET_COMPLETED = "reset_completed"  # the link was used
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
 
 
 class AccountEvent(db.Model):
@@ -118,3 +125,68 @@ class AccountEvent(db.Model):
     )
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class ChangeKind(enum.Enum):
+    """A change to an account that waits for a second person's approval."""
+
+    CREATE = "create"  # a new account with a role that needs approval
+    ROLE = "role"  # granting such a role to an existing account
+    RESET = "reset"  # a one-time link resetting the password or second factor
+
+
+class ChangeStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"  # superseded by a later request of the same kind
+
+
+class AccountChange(db.Model):
+    """A requested account change that does not take effect until someone other than the
+    requester and the account concerned approves it."""
+
+    __tablename__ = "account_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    kind: Mapped[ChangeKind] = mapped_column(enum_type(ChangeKind, "account_change_kind"))
+    status: Mapped[ChangeStatus] = mapped_column(
+        enum_type(ChangeStatus, "account_change_status"), default=ChangeStatus.PENDING, index=True
+    )
+    new_role: Mapped[Role | None] = mapped_column(enum_type(Role, "account_change_role"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    link: Mapped[AccountLink | None] = relationship(back_populates="change")
+
+
+class AccountLink(db.Model):
+    """A one-time link to set a password (a new account, a reset) or to set up the second
+    factor again. Only a keyed hash of its token is stored; it expires, works once, and
+    while its change awaits approval it does not work at all."""
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sets_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    resets_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("account_change.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    change: Mapped[AccountChange | None] = relationship(back_populates="link")

@@ -13,11 +13,13 @@ import time
 import pyotp
 import segno
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from complaints_app.crypto import keyed_hash, open_text, seal_text
 from complaints_app.extensions import db
-from complaints_app.models import AccountEvent, AccountEventKind, RecoveryCode, User
+from complaints_app.models import AccountEventKind, RecoveryCode, User
+from complaints_app.services.accounts import record_event
 from complaints_app.timeutil import utcnow
 
 RECOVERY_CODES = 10
@@ -69,15 +71,31 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
     return None
 
 
-def verify(user: User, code: str, *, secret: str | None = None, now: float | None = None) -> bool:
-    """Check a TOTP code; a code (time step) already used is refused, so each works once."""
-    secret = secret or user.totp_secret
+def verify(user: User, code: str, *, now: float | None = None) -> bool:
+    """Check a TOTP code against the enrolled secret; each time step is accepted once.
+
+    The step is recorded with one conditional UPDATE that only succeeds while the stored
+    step is older, so two sign-ins racing with the same code cannot both pass: on
+    PostgreSQL the second UPDATE waits for the first transaction and then matches no row;
+    on SQLite writers are serialised. The caller commits (or rolls back on failure)."""
+    secret = user.totp_secret
     if not secret:
         return False
     step = _matching_step(secret, code, now)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
+    result = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -87,15 +105,25 @@ def _hash_recovery(code: str) -> str:
 
 
 def enroll(user: User, secret: str, code: str) -> list[str] | None:
-    """Finish enrolment with a first valid code: store the secret sealed and return new
-    recovery codes (shown once). None when the code is wrong."""
-    if not verify(user, code, secret=secret):
+    """Finish (re-)enrolment with a first valid code of the new secret: store the secret
+    sealed, return new recovery codes (shown once) and end every other session of the
+    account (the caller signs the current one in again). None when the code is wrong.
+
+    Whoever replaces an existing factor must have proved the password and the old factor
+    first (the view asks for both)."""
+    step = _matching_step(secret, code)
+    if step is None:
         return None
+    replacing = user.totp_secret_ct is not None
     user.totp_secret = secret
+    # A step of the new secret: its enrolment code cannot be used again to sign in.
+    user.totp_last_step = max(step, user.totp_last_step or 0)
+    user.session_epoch += 1
     codes = _new_recovery_codes(user)
-    db.session.add(
-        AccountEvent(user_id=user.id, actor_id=user.id, kind=AccountEventKind.TWO_FACTOR_ENROLLED)
+    kind = (
+        AccountEventKind.TWO_FACTOR_REPLACED if replacing else AccountEventKind.TWO_FACTOR_ENROLLED
     )
+    record_event(user, kind, actor=user)
     return codes
 
 
@@ -114,25 +142,35 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Accept an unused recovery code once."""
-    row = db.session.execute(
-        select(RecoveryCode).where(
+    """Accept an unused recovery code once, even when two requests race with it (one
+    conditional UPDATE marks it used)."""
+    result = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash_recovery(code),
             RecoveryCode.used_at.is_(None),
         )
-    ).scalar_one_or_none()
-    if row is None:
-        return False
-    row.used_at = utcnow()
-    db.session.add(
-        AccountEvent(user_id=user.id, actor_id=user.id, kind=AccountEventKind.RECOVERY_CODE_USED)
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount != 1:
+        return False
+    record_event(user, AccountEventKind.RECOVERY_CODE_USED, actor=user)
     return True
 
 
-def reset(user: User, actor: User) -> None:
-    """Remove a user's second factor (they enrol again at next sign-in); recorded."""
+def check_current_factor(user: User, code: str) -> bool:
+    """A code of the enrolled secret or an unused recovery code (spent either way)."""
+    code = (code or "").strip()
+    return verify(user, code) or (
+        len(code.replace("-", "")) == 10 and use_recovery_code(user, code)
+    )
+
+
+def reset(user: User, actor: User | None, *, data: dict | None = None) -> None:
+    """Remove a user's second factor and recovery codes (they enrol again) and end every
+    session; recorded. Only one-time links approved where needed call this."""
     user.totp_secret_ct = None
     user.totp_last_step = None
     for old in db.session.execute(
@@ -140,6 +178,9 @@ def reset(user: User, actor: User) -> None:
     ).scalars():
         db.session.delete(old)
     user.session_epoch += 1
-    db.session.add(
-        AccountEvent(user_id=user.id, actor_id=actor.id, kind=AccountEventKind.TWO_FACTOR_RESET)
-    )
+    record_event(user, AccountEventKind.TWO_FACTOR_RESET, actor=actor, data=data)
+
+
+def code_matches(secret: str, code: str) -> bool:
+    """Whether ``code`` is a current code of ``secret`` (records nothing)."""
+    return _matching_step(secret, code) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from http import HTTPStatus
 
 import pyotp
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from complaints_app.models import AccountEvent, AccountEventKind, RecoveryCode, Role, User
 from complaints_app.services import accounts, two_factor
 from config import Config
+from tests.admin.conftest import decide, link_path, open_link, pending_change
 from tests.helpers import hidden_fields
 
 PASSWORD = "a perfectly fine passphrase"
@@ -97,8 +99,6 @@ def test_second_sign_in_needs_a_code_and_a_code_works_once(app, client, db):
     assert later.get("/staff/cases").status_code == HTTPStatus.FOUND  # not signed in yet
     # The enrolment code's time step is spent: wait for the next code rather than reuse.
     totp = pyotp.TOTP(secret)
-    import time
-
     step_now = int(time.time() // 30)
     code = totp.at((step_now + 1) * 30)
     ok = post_code(later, "/login/two-factor", code)
@@ -168,16 +168,160 @@ def test_admin_resets_a_second_factor_without_seeing_it(app, client, db):
     admin_secret, _ = enroll(admin_client)
     user = db.session.execute(select(User).where(User.email == "sup@example.org")).scalar_one()
     page = admin_client.get(f"/admin/users/{user.id}").get_data(as_text=True)
-    assert "Reset two-step sign in" in page
+    assert "Two-step sign in set up again" in page
     assert secret not in page.replace(" ", "")
     token = hidden_fields(page)["csrf_token"]
-    done = admin_client.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": token})
-    assert done.status_code == HTTPStatus.SEE_OTHER
+    done = admin_client.post(
+        f"/admin/users/{user.id}/reset", data={"csrf_token": token, "two_factor": "y"}
+    )
+    assert done.status_code == HTTPStatus.OK
+    assert secret not in done.get_data(as_text=True).replace(" ", "")
+    path = link_path(done.get_data(as_text=True))
+    db.session.expire_all()
+    # Nothing changes before a second supervisor approves.
+    assert db.session.get(User, user.id).totp_secret_ct is not None
+    assert client.get("/staff/cases").status_code == HTTPStatus.OK
+    other_sup = make_user(db, "sup2@example.org", Role.SUPERVISOR)
+    approver = app.test_client()
+    password_step(approver, other_sup.email)
+    enroll(approver)
+    change = pending_change(db, user)
+    assert decide(approver, change.id).status_code == HTTPStatus.SEE_OTHER
+
+    person = app.test_client()
+    page = open_link(person, path)
+    hidden = hidden_fields(page.get_data(as_text=True))
+    used = person.post("/account/link", data={**hidden, "current_password": PASSWORD})
+    assert used.status_code == HTTPStatus.SEE_OTHER
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret_ct is None
     assert client.get("/staff/cases").status_code == HTTPStatus.FOUND  # their session ended
+    again = app.test_client()
+    assert password_step(again, user.email).headers["Location"].endswith("/account/two-factor")
     event = db.session.execute(
         select(AccountEvent).where(AccountEvent.kind == AccountEventKind.TWO_FACTOR_RESET)
     ).scalar_one()
-    assert event.actor_id == admin.id and event.user_id == user.id
+    assert event.actor_id == user.id and event.user_id == user.id
+    assert event.data == {"requested_by": admin.id}
     assert admin_secret  # the admin signed in with their own second factor
+
+
+def _replace_page(client):
+    page = client.get("/account/two-factor")
+    assert page.status_code == HTTPStatus.OK
+    html = page.get_data(as_text=True)
+    return KEY_RE.search(html).group(1).replace(" ", ""), hidden_fields(html), html
+
+
+@pytest.mark.parametrize(
+    ("password", "current", "accepted"),
+    [
+        (None, "current", False),
+        ("wrong password entirely", "current", False),
+        (PASSWORD, None, False),
+        (PASSWORD, "000000", False),
+        (PASSWORD, "AAAAA-BBBBB", False),
+        (PASSWORD, "current", True),
+        (PASSWORD, "recovery", True),
+    ],
+    ids=[
+        "no-password",
+        "wrong-password",
+        "no-code",
+        "wrong-code",
+        "made-up-recovery-code",
+        "password-and-code",
+        "password-and-recovery-code",
+    ],
+)
+def test_replacing_the_second_factor_needs_password_and_current_code(
+    app, client, db, password, current, accepted
+):
+    make_user(db, "sup@example.org", Role.SUPERVISOR)
+    password_step(client, "sup@example.org")
+    old_secret, codes = enroll(client)
+    new_secret, hidden, html = _replace_page(client)
+    assert 'name="current_password"' in html and 'name="current_code"' in html
+    # The old app's code for the next step (the enrolment spent the current one).
+    step = int(time.time() // 30) + 1
+    current_code = {
+        "current": pyotp.TOTP(old_secret).at(step * 30),
+        "recovery": codes[0],
+        None: "",
+    }.get(current, current)
+    response = client.post(
+        "/account/two-factor",
+        data={
+            **hidden,
+            "current_password": password or "",
+            "current_code": current_code,
+            "code": pyotp.TOTP(new_secret).now(),
+        },
+    )
+    db.session.expire_all()
+    user = db.session.execute(select(User).where(User.email == "sup@example.org")).scalar_one()
+    if accepted:
+        assert response.status_code == HTTPStatus.OK
+        assert "Two-step sign in is on" in response.get_data(as_text=True)
+        assert user.totp_secret == new_secret
+        kinds = (
+            db.session.execute(select(AccountEvent.kind).where(AccountEvent.user_id == user.id))
+            .scalars()
+            .all()
+        )
+        assert AccountEventKind.TWO_FACTOR_REPLACED in kinds
+    else:
+        assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+        assert user.totp_secret == old_secret
+        # A refused attempt spends no recovery code.
+        assert (
+            db.session.execute(
+                select(RecoveryCode).where(RecoveryCode.used_at.is_not(None))
+            ).first()
+            is None
+        )
+
+
+@pytest.mark.parametrize("replacing", [False, True], ids=["first-enrolment", "replacement"])
+def test_enrolment_ends_other_sessions_but_not_this_one(app, db, replacing):
+    make_user(db, "rec@example.org", Role.RECORDS)
+    here = app.test_client()
+    password_step(here, "rec@example.org")
+    if replacing:
+        old_secret, recovery = enroll(here)
+    elsewhere = app.test_client()
+    step = password_step(elsewhere, "rec@example.org")
+    if replacing:
+        code = pyotp.TOTP(old_secret).at((int(time.time() // 30) + 1) * 30)
+        assert post_code(elsewhere, "/login/two-factor", code).status_code == (HTTPStatus.SEE_OTHER)
+    else:
+        assert step.headers["Location"].endswith("/account/two-factor")
+    assert elsewhere.get("/account/password").status_code == HTTPStatus.OK
+
+    secret, hidden, _html = _replace_page(here)
+    data = {**hidden, "code": pyotp.TOTP(secret).now()}
+    if replacing:
+        data["current_password"] = PASSWORD
+        # The app's codes of this minute are spent by the two sign-ins: a recovery code.
+        data["current_code"] = recovery[0]
+    assert here.post("/account/two-factor", data=data).status_code == HTTPStatus.OK
+
+    assert here.get("/account/password").status_code == HTTPStatus.OK  # still signed in
+    gone = elsewhere.get("/account/password")
+    assert gone.status_code == HTTPStatus.FOUND and "/login" in gone.headers["Location"]
+
+
+def test_first_enrolment_from_an_old_session_asks_for_the_password(app, client, db):
+    make_user(db, "intake@example.org", Role.INTAKE)
+    password_step(client, "intake@example.org")
+    with client.session_transaction() as sess:
+        sess["auth_at"] = time.time() - 20 * 60
+    secret, hidden, html = _replace_page(client)
+    assert 'name="current_password"' in html and 'name="current_code"' not in html
+    code = pyotp.TOTP(secret).now()
+    refused = client.post("/account/two-factor", data={**hidden, "code": code})
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    ok = client.post(
+        "/account/two-factor", data={**hidden, "code": code, "current_password": PASSWORD}
+    )
+    assert ok.status_code == HTTPStatus.OK

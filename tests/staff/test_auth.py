@@ -198,10 +198,25 @@ def test_old_hash_parameters_are_upgraded_on_login(app, db, make_user):
         ("x" * 60 + "y" * 69, False, "at most 128 characters"),
         ("passwordpassword123", False, "too common"),
         ("aaaaaaaaaaaaaaaaaaaa", False, "too common"),
+        ("1234567890123456", False, "easy to guess"),
+        ("qwertyuiopasdfgh", False, "commonly used password"),
+        ("z" * 64 + "q" * 64, False, "Repeats like"),
+        ("new@office.example1234567890", False, "your email address"),
         ("lantern orbit pickle meadow", True, None),
-        ("z" * 64 + "q" * 64, True, None),
+        (("lantern orbit pickle meadow " * 5)[:128], True, None),
     ],
-    ids=["too-short", "too-long", "common", "repetition", "passphrase", "exactly-128"],
+    ids=[
+        "too-short",
+        "too-long",
+        "common",
+        "repetition",
+        "digit-run",
+        "keyboard-walk",
+        "long-repeats",
+        "email-and-digits",
+        "passphrase",
+        "exactly-128",
+    ],
 )
 def test_password_rules_through_create_user_cli(app, db, password, accepted, message):
     runner = app.test_cli_runner()
