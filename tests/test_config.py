@@ -166,7 +166,7 @@ def test_production_session_cookie_is_host_only_and_secure(production_app):
     assert {"secure", "httponly", "path", "samesite"} <= attributes
     assert "domain" not in attributes
     assert "Path=/;" in cookie + ";"
-    assert "SameSite=Lax" in cookie
+    assert "SameSite=Strict" in cookie
 
 
 def test_non_production_responses_do_not_pin_https(client):

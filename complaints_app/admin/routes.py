@@ -137,7 +137,7 @@ def user_role(user_id: int):
 def _set_active(user_id: int, active: bool):
     target = _user_or_404(user_id)
     if not ActionForm().validate():
-        abort(HTTPStatus.BAD_REQUEST)
+        return _render_user(target, status=HTTPStatus.BAD_REQUEST)
     if not active and target.id == current_user.id:
         return _render_user(
             target,
@@ -195,7 +195,7 @@ def user_two_factor_reset(user_id: int):
     admin never sees the secret; the reset is recorded on the account."""
     target = _user_or_404(user_id)
     if not ActionForm().validate():
-        abort(HTTPStatus.BAD_REQUEST)
+        return _render_user(target, status=HTTPStatus.BAD_REQUEST)
     two_factor.reset(target, current_user._get_current_object())
     db.session.commit()
     flash(_("Two-step sign in was reset for %(email)s.", email=target.email))

@@ -27,6 +27,7 @@ from complaints_app.models.federal_request import (
     RequestKind,
     RequestOutcome,
 )
+from complaints_app.models.session_grant import GrantKind, SessionGrant
 from complaints_app.models.user import (
     AccountEvent,
     AccountEventKind,
@@ -54,6 +55,7 @@ __all__ = [
     "Disposition",
     "EventKind",
     "FederalRequest",
+    "GrantKind",
     "GuidedQuestion",
     "Organisation",
     "RecoveryCode",
@@ -62,6 +64,7 @@ __all__ = [
     "RequestKind",
     "RequestOutcome",
     "Role",
+    "SessionGrant",
     "Status",
     "User",
     "Visibility",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 from http import HTTPStatus
 
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from complaints_app import sessions
 from complaints_app.extensions import db, limiter
-from complaints_app.models import Agency, Channel, Complaint, ContactMethod, Status
+from complaints_app.models import Agency, Channel, Complaint, ContactMethod, GrantKind, Status
 from complaints_app.public import bp
 from complaints_app.public.forms import (
     ComplaintForm,
@@ -30,8 +31,7 @@ from complaints_app.public.forms import (
     TrackForm,
     WithdrawForm,
 )
-from complaints_app.ratelimit import reference_key
-from complaints_app.security import no_store
+from complaints_app.security import no_store, safe_next
 from complaints_app.services import catalogue, complainant, intake, pending, tracking, uploads
 from complaints_app.services.intake import Contact, IntakeData
 from complaints_app.services.workflow import TransitionRefused, withdraw_by_complainant
@@ -39,8 +39,9 @@ from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import city_today
 
 log = logging.getLogger(__name__)
-TRACK_SESSION_KEY = "tracked_case"
-TRACK_IDLE_SECONDS = 20 * 60
+# The signed cookie holds only a random grant id under this key; the case it opens, and
+# whether it is still open, live on the server (services/session_grants.py).
+TRACK_SESSION_KEY = sessions.KEYS[GrantKind.TRACK]
 
 
 @bp.get("/")
@@ -219,27 +220,46 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     return render_template("public/receipt.html", receipt=receipt)
 
 
+TRACK_ENDPOINTS = frozenset(
+    {"public.track", "public.track_reply", "public.track_withdraw", "public.track_leave"}
+)
+
+
+def _load_tracked_case() -> None:
+    """Before anything else on the tracking pages (the CSRF check included): look up the
+    server's grant behind this browser's tracked case, move its last-seen time on and commit
+    that, so the views only read ``g.tracked_case_id``."""
+    if request.endpoint not in TRACK_ENDPOINTS:
+        return
+    grant = sessions.current(GrantKind.TRACK)
+    g.tracked_case_id = grant.complaint_id if grant is not None else None
+    db.session.commit()
+
+
+@bp.record_once
+def _register_tracked_case_hook(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _load_tracked_case)
+
+
 def _tracked_case() -> Complaint | None:
-    entry = session.get(TRACK_SESSION_KEY)
-    if not entry:
+    """The case this browser opened with its tracking code, while the server's grant for it
+    is live (not left, not idle past TRACK_IDLE_MINUTES, not older than TRACK_MAX_MINUTES)."""
+    case_id = g.get("tracked_case_id")
+    if case_id is None:
         return None
-    if time.time() - entry.get("at", 0) > TRACK_IDLE_SECONDS:
-        session.pop(TRACK_SESSION_KEY, None)
-        return None
-    complaint = db.session.get(Complaint, entry.get("id"))
+    complaint = db.session.get(Complaint, case_id)
     if complaint is None or complaint.purged_at is not None:
-        session.pop(TRACK_SESSION_KEY, None)
         return None
-    entry["at"] = time.time()
-    session[TRACK_SESSION_KEY] = entry
     return complaint
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@failed_attempts("TRACK_LIMIT_PER_CLIENT", "TRACK_LIMIT_PER_REFERENCE", reference_key)
+@failed_attempts("TRACK_LIMIT_PER_CLIENT")
 def track():
     """Find a case by reference and tracking code (posted, never in a URL), then show its
-    status, the messages from the office, and what the complainant can do."""
+    status, the messages from the office, and what the complainant can do. Wrong codes are
+    limited per client only, so however many are tried at a case, its code still opens it.
+    A message carried over from an expired visit comes back in the reply form, unsent."""
     no_store()
     if request.method == "GET":
         complaint = _tracked_case()
@@ -256,7 +276,12 @@ def track():
         return render_template(
             "public/track.html", form=form, not_found=True
         ), HTTPStatus.UNPROCESSABLE_ENTITY
-    session[TRACK_SESSION_KEY] = {"id": complaint.id, "at": time.time()}
+    sessions.start(GrantKind.TRACK, complaint=complaint)
+    db.session.commit()
+    carried = (form.carried_message.data or "").strip()
+    if carried:
+        flash(_("Your message is not sent yet. Check it and press Send."))
+        return _case_page(complaint, reply_form=ReplyForm(formdata=None, message=carried))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
 
@@ -280,14 +305,27 @@ def _case_page(
     ), status
 
 
+def _closed_with_message():
+    """The case closed on this device before a reply was sent: ask for the reference and
+    code again, carrying the message along so nothing typed is lost."""
+    form = TrackForm(formdata=None, carried_message=request.form.get("message", ""))
+    form.carried_message.data = (form.carried_message.data or "")[
+        : current_app.config["NARRATIVE_MAX_CHARS"]
+    ]
+    attached = any(f.filename for f in request.files.getlist("evidence"))
+    return render_template(
+        "public/track.html", form=form, closed_while_writing=True, files_lost=attached
+    ), HTTPStatus.UNAUTHORIZED
+
+
 @bp.post("/track/reply")
 def track_reply():
-    """The complainant answers the office or adds information and files."""
+    """The complainant answers the office or adds information and files. If the case was
+    closed on this device meanwhile, nothing is sent and the message is kept."""
     no_store()
     complaint = _tracked_case()
     if complaint is None:
-        flash(_("For your safety you were signed out of your case. Enter your details again."))
-        return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
+        return _closed_with_message()
     form = ReplyForm()
     valid = form.validate()
     files, refused = _checked_files(form)
@@ -316,6 +354,7 @@ def track_withdraw():
     no_store()
     complaint = _tracked_case()
     if complaint is None:
+        flash(_("For your safety you were signed out of your case. Enter your details again."))
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
     form = WithdrawForm()
     if not form.validate():
@@ -332,9 +371,18 @@ def track_withdraw():
 
 @bp.post("/track/leave")
 def track_leave():
-    """Close the case on this device."""
-    EmptyForm().validate_on_submit()
-    session.pop(TRACK_SESSION_KEY, None)
+    """Close the case on this device: the server forgets the grant, so a copy of this
+    browser's cookie opens nothing afterwards either."""
+    no_store()
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        # Without a valid token nothing changes: the case page offers the button again.
+        complaint = _tracked_case()
+        if complaint is not None:
+            return _case_page(complaint, status=HTTPStatus.BAD_REQUEST)
+        return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
+    sessions.end(GrantKind.TRACK)
+    db.session.commit()
     flash(_("You have left your case on this device."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
@@ -345,7 +393,5 @@ def set_language():
     choice = request.form.get("lang", "")
     if EmptyForm().validate_on_submit() and choice in current_app.config["LANGUAGES"]:
         session["lang"] = choice
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
+    target = safe_next(request.form.get("next")) or url_for("public.index")
     return redirect(target, code=HTTPStatus.SEE_OTHER)
