@@ -15,6 +15,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Response, current_app, flash, g, has_request_context, request, session
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -56,8 +57,13 @@ def typed_text() -> list[str]:
     return values
 
 
+# A fresh CSRF token, the message, and Flask-Login's note that nobody is freshly signed in
+# are what drawing any page may add to a session; everything else is a change of state.
+BOOKKEEPING = frozenset({"csrf_token", "_flashes", "_fresh"})
+
+
 def _state() -> dict:
-    return {k: v for k, v in session.items() if k not in ("csrf_token", "_flashes")}
+    return {k: v for k, v in session.items() if k not in BOOKKEEPING}
 
 
 def replay() -> Response | None:
@@ -87,6 +93,7 @@ def replay() -> Response | None:
     if unsafe:
         session.clear()
         session.update(saved)
+        request_ctx.flashes = None  # the message drawn into the discarded page goes with it
         return None
     if not 300 <= response.status_code < 400:
         # The page is the form again, but the request itself was refused.

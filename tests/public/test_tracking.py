@@ -271,8 +271,8 @@ def _age_grants(db, **ages: timedelta) -> None:
         values["last_seen_at"] = utcnow() - ages["idle"]
     if "opened" in ages:
         values["created_at"] = utcnow() - ages["opened"]
-        values["expires_at"] = (
-            values["created_at"] + timedelta(minutes=current_app.config["TRACK_MAX_MINUTES"])
+        values["expires_at"] = values["created_at"] + timedelta(
+            minutes=current_app.config["TRACK_MAX_MINUTES"]
         )
     db.session.execute(
         update(SessionGrant).where(SessionGrant.kind == GrantKind.TRACK).values(**values)
@@ -298,9 +298,7 @@ def _messages(db) -> int:
     ],
     ids=["idle-9-min", "idle-11-min", "opened-119-min-ago", "opened-121-min-ago"],
 )
-def test_tracked_case_closes_on_the_server_when_idle_or_too_old(
-    app, client, db, age, still_open
-):
+def test_tracked_case_closes_on_the_server_when_idle_or_too_old(app, client, db, age, still_open):
     assert app.config["TRACK_IDLE_MINUTES"] == 10
     assert app.config["TRACK_MAX_MINUTES"] == 120
     reference, code = file_case(client)

@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from complaints_app.models import GrantKind, Role, SessionGrant, User
-from complaints_app.timeutil import utcnow
 from complaints_app.services import accounts, passwords
+from complaints_app.timeutil import utcnow
 from tests.staff.conftest import PASSWORD, fresh_token, login
 
 FAILED = "The email address or password is not right"
