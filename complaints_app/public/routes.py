@@ -309,9 +309,6 @@ def _closed_with_message():
     """The case closed on this device before a reply was sent: ask for the reference and
     code again, carrying the message along so nothing typed is lost."""
     form = TrackForm(formdata=None, carried_message=request.form.get("message", ""))
-    form.carried_message.data = (form.carried_message.data or "")[
-        : current_app.config["NARRATIVE_MAX_CHARS"]
-    ]
     attached = any(f.filename for f in request.files.getlist("evidence"))
     return render_template(
         "public/track.html", form=form, closed_while_writing=True, files_lost=attached

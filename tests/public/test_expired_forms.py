@@ -248,3 +248,36 @@ def test_language_switch_changes_nothing_and_stays_on_the_page(client, db, spoil
     assert response.headers["Location"] == "/policy"
     with client.session_transaction() as sess:
         assert "lang" not in sess
+
+
+def test_a_message_over_the_limit_is_carried_whole_and_checked_when_sent(app, client, db, tracked):
+    reference, code = tracked
+    token = _case_token(client)
+    text = "y" * (app.config["NARRATIVE_MAX_CHARS"] + 50)
+    client.post("/track/leave", data={"csrf_token": token})
+
+    closed = client.post("/track/reply", data={"csrf_token": token, "message": text})
+    html = closed.get_data(as_text=True)
+    assert _textarea(parse_page(html), "carried_message") == text
+
+    opened = client.post(
+        "/track",
+        data={
+            "csrf_token": hidden_fields(html)["csrf_token"],
+            "reference": reference,
+            "code": code,
+            "carried_message": text,
+        },
+    )
+    assert opened.status_code == HTTPStatus.OK
+    sent = client.post(
+        "/track/reply",
+        data={
+            "csrf_token": hidden_fields(opened.get_data(as_text=True))["csrf_token"],
+            "message": text,
+        },
+    )
+    assert sent.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "Please keep this under" in sent.get_data(as_text=True)
+    assert _textarea(parse_page(sent.get_data(as_text=True)), "message") == text
+    assert _messages(db) == 0
