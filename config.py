@@ -87,8 +87,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
+    # Wrong tracking codes are limited per client only: with 120-bit codes a limit per case
+    # would protect nothing and would let anyone lock the case's owner out.
     TRACK_LIMIT_PER_CLIENT = os.environ.get("TRACK_LIMIT_PER_CLIENT", "10 per 15 minutes")
-    TRACK_LIMIT_PER_REFERENCE = os.environ.get("TRACK_LIMIT_PER_REFERENCE", "20 per hour")
+    # A case opened with its tracking code closes after this long unused, and this long after
+    # it was opened whatever happens (both enforced by the server, not the cookie).
+    TRACK_IDLE_MINUTES = _int("TRACK_IDLE_MINUTES", 10)
+    TRACK_MAX_MINUTES = _int("TRACK_MAX_MINUTES", 120)
     SUBMIT_LIMIT_PER_CLIENT = os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "20 per hour")
 
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
@@ -118,7 +123,10 @@ class Config:
     # token in every form and SameSite session cookies protect the forms.
     WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    # Strict: no other site can make a browser send the staff (or any) session cookie, not
+    # even on a top-level link; a resident following a link here simply opens the page fresh.
+    SESSION_COOKIE_SAMESITE = "Strict"
+    REMEMBER_COOKIE_SAMESITE = "Strict"
     SESSION_COOKIE_NAME = "session"
     PREFERRED_URL_SCHEME = "https"
     TRUST_PROXY = _bool("TRUST_PROXY", False)

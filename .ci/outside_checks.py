@@ -104,7 +104,6 @@ def server_env(instance: Path) -> dict[str, str]:
         "UPLOAD_FOLDER": str(instance / "uploads"),
         # The scanners send thousands of requests: the limits are tested by the suite.
         "TRACK_LIMIT_PER_CLIENT": "1000000 per hour",
-        "TRACK_LIMIT_PER_REFERENCE": "1000000 per hour",
         "SUBMIT_LIMIT_PER_CLIENT": "1000000 per hour",
         "LOGIN_LIMIT_PER_CLIENT": "1000000 per hour",
         "LOGIN_LIMIT_PER_ACCOUNT": "1000000 per hour",

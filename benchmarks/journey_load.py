@@ -151,7 +151,6 @@ def main() -> None:
         "INSTANCE_PATH": instance,
         "SUBMIT_LIMIT_PER_CLIENT": "1000000 per hour",
         "TRACK_LIMIT_PER_CLIENT": "1000000 per hour",
-        "TRACK_LIMIT_PER_REFERENCE": "1000000 per hour",
     }
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

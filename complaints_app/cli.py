@@ -100,6 +100,20 @@ def init_app(app: Flask) -> None:
                 uow.commit()  # each case on its own; its files go once it is committed
         click.echo(f"Purged {len(candidates)} case(s).")
 
+    sessions_group = click.Group("sessions", help="Server-side session grants.")
+    app.cli.add_command(sessions_group)
+
+    @sessions_group.command("purge")
+    def sessions_purge() -> None:
+        """Delete session grants that can open nothing any more (revoked, idle too long or
+        past their absolute limit). Signing in sweeps them too; this keeps the table small
+        on a quiet site."""
+        from complaints_app.services import session_grants
+
+        removed = session_grants.purge_expired()
+        uow.commit()
+        click.echo(f"Removed {removed} expired or revoked session grant(s).")
+
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)
 

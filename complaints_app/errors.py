@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from complaints_app import form_retry
 from complaints_app.extensions import db
+from complaints_app.security import no_store
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,13 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, detail: str | None = None):
-    """An error page in the user's language with the given status."""
+def render_error(code: int, detail: str | None = None, typed: list[str] | None = None):
+    """An error page in the user's language with the given status; ``typed`` is text the
+    person sent, shown back so that it can be copied."""
     title, text = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+    return render_template(
+        "errors/error.html", code=code, title=title, text=detail or text, typed=typed or []
+    ), code
 
 
 def init_app(app: Flask) -> None:
@@ -48,15 +53,23 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError):
+        """The form again, with what was typed and a message; never the action itself."""
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            return {"title": str(MESSAGES[400][0]), "status": 400}, HTTPStatus.BAD_REQUEST
+        response = form_retry.replay()
+        if response is not None:
+            return response
+        no_store()
         return render_error(
             400,
             str(
                 _l(
-                    "This form had expired or was sent from another page. "
+                    "Nothing was sent: this form had expired or was sent from another page. "
                     "Please go back, reload the page and send it again."
                 )
             ),
+            typed=form_retry.typed_text(),
         )
 
     @app.errorhandler(HTTPException)

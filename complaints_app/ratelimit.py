@@ -18,14 +18,6 @@ def client_key() -> str:
     return "c:" + _keyed(request.remote_addr or "unknown")
 
 
-def reference_key() -> str:
-    """The case reference a tracking attempt names, hashed, so guesses are limited per case."""
-    # Spelled as the look-up reads it, so spaces or lower case do not open a fresh allowance.
-    from complaints_app.services.tracking import normalise_reference
-
-    return "r:" + _keyed(normalise_reference(request.form.get("reference") or ""))
-
-
 def account_key() -> str:
     """The account a sign-in attempt names, hashed: limits guesses per account."""
     email = (request.form.get("email") or "").strip().lower()

@@ -1,11 +1,16 @@
-"""Response headers that hold on every page, and proxy handling."""
+"""Response headers that hold on every page, redirect targets that stay on the site, and
+proxy handling."""
 
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import unquote
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 CSP = "; ".join(
     [
@@ -32,6 +37,51 @@ def no_store() -> None:
     g.no_store = True
 
 
+MAX_REDIRECT_LENGTH = 2048
+# Control characters (CR/LF split headers), any whitespace (browsers strip or ignore some of
+# it: " //evil" and "/\t/evil" become "//evil") and backslashes (read as slashes).
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def _decoded(path: str) -> str:
+    """``path`` percent-decoded until it no longer changes (bounded): what a proxy, a server
+    or a browser that decodes once more might act on."""
+    for _ in range(4):
+        once = unquote(path)
+        if once == path:
+            break
+        path = once
+    return path
+
+
+def safe_next(target: object) -> str | None:
+    """``target`` as a local path (with its query) that a GET on this site answers, or None.
+
+    The one check for every redirect whose target comes from a request (sign-in ``next``, the
+    language switcher): only a single leading slash followed by a path of this app's routes
+    passes. Schemes, hosts, protocol-relative and backslash forms, whitespace and control
+    characters, non-ASCII look-alikes (full-width slashes), dot segments and encoded slashes
+    are refused, raw or percent-encoded, and so is anything longer than MAX_REDIRECT_LENGTH."""
+    if not isinstance(target, str) or not target or len(target) > MAX_REDIRECT_LENGTH:
+        return None
+    if not target.isascii() or _UNSAFE.search(target):
+        return None
+    path, _, query = target.partition("#")[0].partition("?")
+    plain = _decoded(path)
+    if not plain.startswith("/") or "//" in plain or _UNSAFE.search(plain):
+        return None
+    if not plain.isascii() or any(part in (".", "..") for part in plain.split("/")):
+        return None
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(plain, method="GET")
+    except RequestRedirect:
+        pass  # e.g. a missing trailing slash: still a page of this site
+    except HTTPException:
+        return None
+    return f"{path}?{query}" if query else path
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -39,6 +89,8 @@ def _headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    # Every asset is served by the app itself, so nothing from elsewhere may be embedded.
+    headers["Cross-Origin-Embedder-Policy"] = "require-corp"
     headers["Permissions-Policy"] = PERMISSIONS
     headers["X-Frame-Options"] = "DENY"
     if g.get("no_store"):

@@ -166,7 +166,7 @@ def test_production_session_cookie_is_host_only_and_secure(production_app):
     assert {"secure", "httponly", "path", "samesite"} <= attributes
     assert "domain" not in attributes
     assert "Path=/;" in cookie + ";"
-    assert "SameSite=Lax" in cookie
+    assert "SameSite=Strict" in cookie
 
 
 def test_non_production_responses_do_not_pin_https(client):
@@ -255,6 +255,10 @@ def _assert_strict_headers(response) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Frame-Options"] == "DENY"
+    # Cross-origin isolation: the app embeds nothing from elsewhere and lends nothing out.
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
 def _assert_self_contained_markup(html: str) -> None:
@@ -283,6 +287,16 @@ def test_every_response_carries_the_strict_headers(client, path):
 
     expected = HTTPStatus.NOT_FOUND if path == "/no-such-page" else HTTPStatus.OK
     assert response.status_code == expected
+    _assert_strict_headers(response)
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/static/favicon.svg"])
+def test_assets_are_same_origin_and_loadable_under_require_corp(client, path):
+    """Under COEP require-corp a page may load only same-origin resources or those that
+    opt in; every asset the pages link to is served by the app itself with the headers."""
+    response = client.get(path)
+
+    assert response.status_code == HTTPStatus.OK
     _assert_strict_headers(response)
 
 

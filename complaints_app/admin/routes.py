@@ -174,7 +174,7 @@ def user_role(user_id: int):
 def _set_active(user_id: int, active: bool):
     target = _user_or_404(user_id)
     if not ActionForm().validate():
-        abort(HTTPStatus.BAD_REQUEST)
+        return _render_user(target, status=HTTPStatus.BAD_REQUEST)
     if not active and target.id == current_user.id:
         return _render_user(
             target,

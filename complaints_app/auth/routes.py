@@ -1,4 +1,5 @@
-"""Sign-in and sign-out, throttled per account and per client, with session time limits."""
+"""Sign-in and sign-out, throttled per account and per client, with session time limits
+kept on the server (a session grant per sign-in), so signing out ends the session everywhere."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from complaints_app import sessions
 from complaints_app.auth import bp, load_user
 from complaints_app.auth.forms import (
     ChangePasswordForm,
@@ -33,10 +35,10 @@ from complaints_app.auth.forms import (
 from complaints_app.authz import STAFF_ROLES
 from complaints_app.crypto import keyed_hash
 from complaints_app.extensions import db
-from complaints_app.models import Role, User
+from complaints_app.models import GrantKind, Role, User
 from complaints_app.public.forms import EmptyForm
 from complaints_app.ratelimit import account_key
-from complaints_app.security import no_store
+from complaints_app.security import no_store, safe_next
 from complaints_app.services import account_changes, accounts, passwords, two_factor
 from complaints_app.services.account_changes import LinkProblem
 from complaints_app.services.accounts import AccountError
@@ -51,12 +53,6 @@ def home_for(user: User) -> str:
     if user.role == Role.ADMIN:
         return url_for("admin.index")
     return url_for("staff.index")
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,7 +77,8 @@ def login():
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(form.password.data)
-    target = _safe_next(request.args.get("next"))
+    target = safe_next(request.args.get("next"))
+    sessions.end_all()
     session.clear()  # a new session: nothing from before sign-in carries over
     if user.totp_secret_ct:
         session[PENDING_KEY] = {"id": user.get_id(), "at": time.time(), "next": target}
@@ -93,12 +90,11 @@ def _complete_login(user: User, target: str | None):
     user.last_login_at = utcnow()
     session.pop(PENDING_KEY, None)
     login_user(user)
-    now = time.time()
-    session["auth_at"] = now
-    session["seen_at"] = now
+    sessions.start(GrantKind.STAFF, user=user)
+    session["auth_at"] = time.time()  # how fresh the password is, for second-factor changes
     if two_factor.required_for(user) and not user.totp_secret_ct:
         return redirect(url_for("auth.enroll_two_factor"), code=HTTPStatus.SEE_OTHER)
-    return redirect(target or home_for(user), code=HTTPStatus.SEE_OTHER)
+    return redirect(safe_next(target) or home_for(user), code=HTTPStatus.SEE_OTHER)
 
 
 PENDING_KEY = "pending_second_factor"
@@ -304,30 +300,43 @@ def account_link():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with a CSRF token, so no other site can sign you out)."""
-    EmptyForm().validate_on_submit()
+    """Sign out (a POST with a CSRF token, so no other site can sign you out). The session's
+    grant is revoked on the server: a copy of the cookie opens nothing afterwards."""
+    form = EmptyForm()
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"), code=HTTPStatus.SEE_OTHER)
+    if not form.validate_on_submit():
+        # Without a valid token nothing changes; the page offers the button again.
+        no_store()
+        return render_template("auth/logout.html", form=form), HTTPStatus.BAD_REQUEST
+    sessions.end_all()
     logout_user()
     session.clear()
     flash(_("You are signed out."))
     return redirect(url_for("auth.login"), code=HTTPStatus.SEE_OTHER)
 
 
+def _signed_in_user_id() -> str | None:
+    # Flask-Login keeps the signed-in identity ("id:epoch") under this session key.
+    value = session.get("_user_id")
+    return str(value).split(":", 1)[0] if value else None
+
+
 def enforce_session_limits() -> None:
-    """End a signed-in session after the idle or the absolute time limit."""
-    if not current_user.is_authenticated:
+    """A signed-in browser stays signed in only while its grant on the server is live: not
+    revoked (signed out, perhaps from another copy of the cookie), not idle longer than
+    SESSION_IDLE_MINUTES, not older than SESSION_MAX_HOURS. Otherwise it is signed out."""
+    key = sessions.KEYS[GrantKind.STAFF]
+    user_id = _signed_in_user_id()
+    if user_id is None and key not in session:
         return
-    cfg = current_app.config
-    now = time.time()
-    started = session.get("auth_at", 0)
-    seen = session.get("seen_at", 0)
-    if now - started > cfg["SESSION_MAX_HOURS"] * 3600 or (
-        now - seen > cfg["SESSION_IDLE_MINUTES"] * 60
-    ):
-        logout_user()
-        session.clear()
-        flash(_("For your security you were signed out. Please sign in again."))
-        return
-    session["seen_at"] = now
+    grant = sessions.current(GrantKind.STAFF)
+    if grant is not None and user_id is not None and str(grant.user_id) == user_id:
+        return  # the request's commit keeps the grant's last-seen time
+    sessions.end_all()
+    logout_user()
+    session.clear()
+    flash(_("For your security you were signed out. Please sign in again."))
 
 
 def require_staff():
@@ -344,8 +353,9 @@ def require_staff():
 
 
 def init_app(app: Flask) -> None:
-    """Check the session limits before every request."""
-    app.before_request(enforce_session_limits)
+    """Check the session limits before every request, ahead of every other check (the CSRF
+    check included), so that whatever runs next knows whether the session is still live."""
+    app.before_request_funcs.setdefault(None, []).insert(0, enforce_session_limits)
 
 
 @bp.get("/account/two-factor/qr.svg")

@@ -28,6 +28,7 @@ from complaints_app.models.federal_request import (
     RequestKind,
     RequestOutcome,
 )
+from complaints_app.models.session_grant import GrantKind, SessionGrant
 from complaints_app.models.user import (
     AccountChange,
     AccountEvent,
@@ -64,6 +65,7 @@ __all__ = [
     "Disposition",
     "EventKind",
     "FederalRequest",
+    "GrantKind",
     "GuidedQuestion",
     "Organisation",
     "RecoveryCode",
@@ -72,6 +74,7 @@ __all__ = [
     "RequestKind",
     "RequestOutcome",
     "Role",
+    "SessionGrant",
     "Status",
     "User",
     "Visibility",

@@ -220,6 +220,9 @@ class TrackForm(FlaskForm):
         description=_l("The code you were given when you filed, like 7KQ2-M9XD-…"),
         validators=[InputRequired(_l("Enter your tracking code.")), Length(max=60)],
     )
+    # A reply written while the case closed on this device; shown again once the case opens,
+    # where the reply form checks it (its length included) before anything is sent.
+    carried_message = TextAreaField(_l("Your message (not sent yet)"), validators=[Optional()])
 
 
 class ReplyForm(FlaskForm):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from http import HTTPStatus
 
 from flask import (
@@ -20,10 +19,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from complaints_app import uow
+from complaints_app import sessions, uow
 from complaints_app.authz import CaseAction, Complainant, Refused, can
 from complaints_app.extensions import db, limiter
-from complaints_app.models import Agency, Channel, Complaint, ContactMethod
+from complaints_app.models import Agency, Channel, Complaint, ContactMethod, GrantKind
 from complaints_app.public import bp
 from complaints_app.public.forms import (
     ComplaintForm,
@@ -32,8 +31,7 @@ from complaints_app.public.forms import (
     TrackForm,
     WithdrawForm,
 )
-from complaints_app.ratelimit import reference_key
-from complaints_app.security import no_store
+from complaints_app.security import no_store, safe_next
 from complaints_app.services import (
     catalogue,
     complainant,
@@ -48,8 +46,9 @@ from complaints_app.throttle import failed_attempts, record_failure
 from complaints_app.timeutil import city_today
 
 log = logging.getLogger(__name__)
-TRACK_SESSION_KEY = "tracked_case"
-TRACK_IDLE_SECONDS = 20 * 60
+# The signed cookie holds only a random grant id under this key; the case it opens, and
+# whether it is still open, live on the server (services/session_grants.py).
+TRACK_SESSION_KEY = sessions.KEYS[GrantKind.TRACK]
 
 
 @bp.get("/")
@@ -177,30 +176,47 @@ def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed
     )
 
 
+TRACK_ENDPOINTS = frozenset(
+    {"public.track", "public.track_reply", "public.track_withdraw", "public.track_leave"}
+)
+
+
+def _load_tracked_case() -> None:
+    """Before anything else on the tracking pages (the CSRF check included): look up the
+    server's grant behind this browser's tracked case and move its last-seen time on (the
+    request's commit keeps it), so the views only read ``g.tracked_case_id``."""
+    if request.endpoint not in TRACK_ENDPOINTS:
+        return
+    grant = sessions.current(GrantKind.TRACK)
+    g.tracked_case_id = grant.complaint_id if grant is not None else None
+
+
+@bp.record_once
+def _register_tracked_case_hook(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _load_tracked_case)
+
+
 def _tracked_case() -> Complaint | None:
-    """The case this browser opened with its reference and tracking code, if the session is
-    still fresh; from here on the request acts as that case's complainant."""
-    entry = session.get(TRACK_SESSION_KEY)
-    if not entry:
+    """The case this browser opened with its tracking code, while the server's grant for it
+    is live (not left, not idle past TRACK_IDLE_MINUTES, not older than TRACK_MAX_MINUTES);
+    from here on the request acts as that case's complainant."""
+    case_id = g.get("tracked_case_id")
+    if case_id is None:
         return None
-    if time.time() - entry.get("at", 0) > TRACK_IDLE_SECONDS:
-        session.pop(TRACK_SESSION_KEY, None)
-        return None
-    complaint = db.session.get(Complaint, entry.get("id"))
+    complaint = db.session.get(Complaint, case_id)
     if complaint is None or not can(Complainant(complaint.id), complaint, CaseAction.TRACK):
-        session.pop(TRACK_SESSION_KEY, None)
         return None
-    entry["at"] = time.time()
-    session[TRACK_SESSION_KEY] = entry
     g.case_actor = Complainant(complaint.id)
     return complaint
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@failed_attempts("TRACK_LIMIT_PER_CLIENT", "TRACK_LIMIT_PER_REFERENCE", reference_key)
+@failed_attempts("TRACK_LIMIT_PER_CLIENT")
 def track():
     """Find a case by reference and tracking code (posted, never in a URL), then show its
-    status, the messages from the office, and what the complainant can do."""
+    status, the messages from the office, and what the complainant can do. Wrong codes are
+    limited per client only, so however many are tried at a case, its code still opens it.
+    A message carried over from an expired visit comes back in the reply form, unsent."""
     no_store()
     if request.method == "GET":
         complaint = _tracked_case()
@@ -217,7 +233,12 @@ def track():
         return render_template(
             "public/track.html", form=form, not_found=True
         ), HTTPStatus.UNPROCESSABLE_ENTITY
-    session[TRACK_SESSION_KEY] = {"id": complaint.id, "at": time.time()}
+    sessions.start(GrantKind.TRACK, complaint=complaint)
+    g.case_actor = Complainant(complaint.id)
+    carried = (form.carried_message.data or "").strip()
+    if carried:
+        flash(_("Your message is not sent yet. Check it and press Send."))
+        return _case_page(complaint, reply_form=ReplyForm(formdata=None, message=carried))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
 
@@ -240,14 +261,24 @@ def _case_page(
     ), status
 
 
+def _closed_with_message():
+    """The case closed on this device before a reply was sent: ask for the reference and
+    code again, carrying the message along so nothing typed is lost."""
+    form = TrackForm(formdata=None, carried_message=request.form.get("message", ""))
+    attached = any(f.filename for f in request.files.getlist("evidence"))
+    return render_template(
+        "public/track.html", form=form, closed_while_writing=True, files_lost=attached
+    ), HTTPStatus.UNAUTHORIZED
+
+
 @bp.post("/track/reply")
 def track_reply():
-    """The complainant answers the office or adds information and files."""
+    """The complainant answers the office or adds information and files. If the case was
+    closed on this device meanwhile, nothing is sent and the message is kept."""
     no_store()
     complaint = _tracked_case()
     if complaint is None:
-        flash(_("For your safety you were signed out of your case. Enter your details again."))
-        return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
+        return _closed_with_message()
     form = ReplyForm()
     valid = form.validate()
     files, errors = filing.prepare_files(request.files.getlist(form.evidence.name))
@@ -278,6 +309,7 @@ def track_withdraw():
     no_store()
     complaint = _tracked_case()
     if complaint is None:
+        flash(_("For your safety you were signed out of your case. Enter your details again."))
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
     form = WithdrawForm()
     if not form.validate():
@@ -294,9 +326,17 @@ def track_withdraw():
 
 @bp.post("/track/leave")
 def track_leave():
-    """Close the case on this device."""
-    EmptyForm().validate_on_submit()
-    session.pop(TRACK_SESSION_KEY, None)
+    """Close the case on this device: the server forgets the grant, so a copy of this
+    browser's cookie opens nothing afterwards either."""
+    no_store()
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        # Without a valid token nothing changes: the case page offers the button again.
+        complaint = _tracked_case()
+        if complaint is not None:
+            return _case_page(complaint, status=HTTPStatus.BAD_REQUEST)
+        return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
+    sessions.end(GrantKind.TRACK)
     flash(_("You have left your case on this device."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
@@ -307,7 +347,5 @@ def set_language():
     choice = request.form.get("lang", "")
     if EmptyForm().validate_on_submit() and choice in current_app.config["LANGUAGES"]:
         session["lang"] = choice
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
+    target = safe_next(request.form.get("next")) or url_for("public.index")
     return redirect(target, code=HTTPStatus.SEE_OTHER)

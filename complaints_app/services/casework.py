@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -50,6 +51,18 @@ def open_case(complaint: Complaint, actor: Actor) -> None:
     case's audit trail, whichever page or answer shows it."""
     check(actor, complaint, CaseAction.READ)
     audit.record(complaint, EventKind.CASE_VIEWED, actor=actor)
+    if has_request_context():
+        # Kept so that a response drawn and then rolled back (a form refused for its CSRF
+        # token is drawn again, acting on nothing) can still record what it showed.
+        g.setdefault("case_reads", []).append((complaint.id, actor))
+
+
+def record_reads_again() -> None:
+    """After a rollback of a request that still shows case contents: record those reads."""
+    for complaint_id, actor in g.pop("case_reads", []):
+        complaint = db.session.get(Complaint, complaint_id)
+        if complaint is not None:
+            audit.record(complaint, EventKind.CASE_VIEWED, actor=actor)
 
 
 def add_note(complaint: Complaint, actor: User, text: str) -> None:

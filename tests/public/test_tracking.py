@@ -1,20 +1,23 @@
-"""Tracking a case: the code is strong, never stored, logged or put in a URL; guessing is
-limited per client and per case; a tracked case is forgotten when idle or on request."""
+"""Tracking a case: the code is strong, never stored, logged or put in a URL; wrong guesses
+are limited per client only, so the right code always opens the case; a tracked case is
+closed on the server when idle, when too old, or on request, and a copied cookie then opens
+nothing."""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
-import time
+from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
 
-from complaints_app.models import CaseEvent, Complaint, EventKind
-from complaints_app.public.routes import TRACK_IDLE_SECONDS, TRACK_SESSION_KEY
+from complaints_app.models import CaseEvent, Complaint, EventKind, GrantKind, SessionGrant
+from complaints_app.public.routes import TRACK_SESSION_KEY
 from complaints_app.services import tracking
 from complaints_app.timeutil import utcnow
 from tests.helpers import (
@@ -212,71 +215,130 @@ def test_successful_look_ups_do_not_count_against_the_client(app, client, db):
     assert guess(client, reference, code).status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_guesses_from_many_clients_are_limited_per_reference(app, client, db):
-    reference, code = file_case(client)
-    other_reference, other_code = file_case(client)
-    limit = _limit(app, "TRACK_LIMIT_PER_REFERENCE")
+SPELLINGS = [
+    lambda r: r,
+    str.lower,
+    lambda r: f"  {r} ",
+    lambda r: r.replace("-", " - "),
+    lambda r: " ".join(r),
+]
 
-    for n in range(limit):
-        response = guess(client, reference, WRONG_CODE, ip=f"10.0.{n // 200}.{n % 200 + 1}")
+
+def test_wrong_guesses_from_many_clients_never_lock_the_owner_out(app, client, db):
+    reference, code = file_case(client)
+    per_client = _limit(app, "TRACK_LIMIT_PER_CLIENT")
+    # Far more wrong guesses at the one case than any per-case limit would have allowed,
+    # spread over many addresses, each spelling the reference its own way.
+    for n in range(60):
+        spelling = SPELLINGS[n % len(SPELLINGS)](reference)
+        response = guess(client, spelling, WRONG_CODE, ip=f"10.0.{n // per_client}.1")
         assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
 
-    assert guess(client, reference, code, ip="10.9.9.9").status_code == (
-        HTTPStatus.TOO_MANY_REQUESTS
-    )
-    assert guess(client, other_reference, other_code, ip="10.9.9.10").status_code == (
-        HTTPStatus.SEE_OTHER
-    )
+    owner = app.test_client()
+    opened = guess(owner, reference, code, ip="127.0.0.2")
+    assert opened.status_code == HTTPStatus.SEE_OTHER
+    assert shows_case(owner, reference)
+    # Every spelling of the reference still opens it, from yet other addresses.
+    for n, spelling in enumerate(SPELLINGS):
+        fresh = app.test_client()
+        response = guess(fresh, spelling(reference), code, ip=f"127.0.1.{n + 1}")
+        assert response.status_code == HTTPStatus.SEE_OTHER
 
 
-def test_reference_limit_counts_every_spelling_of_the_reference(app, client, db):
-    reference, code = file_case(client)
-    spellings = [
-        reference,
-        reference.lower(),
-        f"  {reference} ",
-        reference.replace("-", " - "),
-        reference.replace("-", "- "),
-        " ".join(reference),
-    ]
-    limit = _limit(app, "TRACK_LIMIT_PER_REFERENCE")
-    # Every spelling names the same case.
-    for spelling in spellings:
-        assert tracking.normalise_reference(spelling) == reference
-
+def test_a_client_over_its_own_limit_is_refused_whatever_case_it_tries(app, client, db):
+    first, first_code = file_case(client)
+    second, second_code = file_case(client)
+    limit = _limit(app, "TRACK_LIMIT_PER_CLIENT")
+    noisy = app.test_client()
     for n in range(limit):
-        spelling = spellings[n % len(spellings)]
-        response = guess(client, spelling, WRONG_CODE, ip=f"10.2.{n // 200}.{n % 200 + 1}")
-        assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+        target = first if n % 2 else second
+        assert guess(noisy, target, WRONG_CODE, ip="127.0.0.3").status_code == (
+            HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+    for reference, code in ((first, first_code), (second, second_code)):
+        assert guess(noisy, reference, code, ip="127.0.0.3").status_code == (
+            HTTPStatus.TOO_MANY_REQUESTS
+        )
+        assert guess(app.test_client(), reference, code, ip="127.0.0.4").status_code == (
+            HTTPStatus.SEE_OTHER
+        )
 
-    for n, spelling in enumerate(spellings):
-        response = guess(client, spelling, code, ip=f"10.3.0.{n + 1}")
-        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS, spelling
+
+def _age_grants(db, **ages: timedelta) -> None:
+    """Move the tracked-case grants back in time: ``idle`` ago last seen, ``opened`` ago."""
+    values = {}
+    if "idle" in ages:
+        values["last_seen_at"] = utcnow() - ages["idle"]
+    if "opened" in ages:
+        values["created_at"] = utcnow() - ages["opened"]
+        values["expires_at"] = values["created_at"] + timedelta(
+            minutes=current_app.config["TRACK_MAX_MINUTES"]
+        )
+    db.session.execute(
+        update(SessionGrant).where(SessionGrant.kind == GrantKind.TRACK).values(**values)
+    )
+    db.session.commit()
 
 
-@pytest.mark.parametrize(
-    ("idle_minutes", "still_open"),
-    [(TRACK_IDLE_SECONDS // 60 - 5, True), (TRACK_IDLE_SECONDS // 60 + 5, False)],
-)
-def test_tracked_case_is_forgotten_after_idle_time(client, db, idle_minutes, still_open):
-    reference, code = file_case(client)
-    sign_in_to_case(client, reference, code)
-    token = _token(client)
-    with client.session_transaction() as session:
-        entry = session[TRACK_SESSION_KEY]
-        entry["at"] = time.time() - idle_minutes * 60
-        session[TRACK_SESSION_KEY] = entry
-
-    assert shows_case(client, reference) is still_open
-
-    reply = client.post("/track/reply", data={"csrf_token": token, "message": "Still there?"})
-    assert reply.status_code == HTTPStatus.SEE_OTHER
-    messages = db.session.scalar(
+def _messages(db) -> int:
+    return db.session.scalar(
         select(func.count())
         .select_from(CaseEvent)
         .where(CaseEvent.kind == EventKind.MESSAGE_FROM_COMPLAINANT)
     )
-    assert messages == (1 if still_open else 0)
+
+
+@pytest.mark.parametrize(
+    ("age", "still_open"),
+    [
+        ({"idle": timedelta(minutes=9)}, True),
+        ({"idle": timedelta(minutes=11)}, False),
+        ({"idle": timedelta(minutes=1), "opened": timedelta(minutes=119)}, True),
+        ({"idle": timedelta(minutes=1), "opened": timedelta(minutes=121)}, False),
+    ],
+    ids=["idle-9-min", "idle-11-min", "opened-119-min-ago", "opened-121-min-ago"],
+)
+def test_tracked_case_closes_on_the_server_when_idle_or_too_old(app, client, db, age, still_open):
+    assert app.config["TRACK_IDLE_MINUTES"] == 10
+    assert app.config["TRACK_MAX_MINUTES"] == 120
+    reference, code = file_case(client)
+    sign_in_to_case(client, reference, code)
+    token = _token(client)
+    _age_grants(db, **age)
+
+    assert shows_case(client, reference) is still_open
+
+    reply = client.post("/track/reply", data={"csrf_token": token, "message": "Still there?"})
+    assert reply.status_code == (HTTPStatus.SEE_OTHER if still_open else HTTPStatus.UNAUTHORIZED)
+    assert _messages(db) == (1 if still_open else 0)
+
+
+def test_each_visit_moves_the_idle_limit_on(app, client, db):
+    reference, code = file_case(client)
+    sign_in_to_case(client, reference, code)
+    _age_grants(db, idle=timedelta(minutes=8))
+    assert shows_case(client, reference)
+    db.session.expire_all()
+    grant = db.session.execute(select(SessionGrant)).scalar_one()
+    assert utcnow() - grant.last_seen_at < timedelta(minutes=1)
+    _age_grants(db, idle=timedelta(minutes=8))
+    assert shows_case(client, reference)  # 16 minutes after opening, but never 10 idle
+
+
+def test_a_copied_cookie_opens_nothing_after_leaving(app, client, db):
+    reference, code = file_case(client)
+    sign_in_to_case(client, reference, code)
+    copied = client.get_cookie("session").value
+    token = _token(client)
+    assert client.post("/track/leave", data={"csrf_token": token}).status_code == (
+        HTTPStatus.SEE_OTHER
+    )
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert not shows_case(thief, reference)
+    thief.post("/track/reply", data={"csrf_token": token, "message": "Replayed."})
+    assert _messages(db) == 0
 
 
 def test_leaving_forgets_the_case_on_this_device(client, db):

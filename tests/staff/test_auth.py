@@ -3,15 +3,16 @@ password hashing and password rules."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from complaints_app.models import Role, User
+from complaints_app.models import GrantKind, Role, SessionGrant, User
 from complaints_app.services import accounts, passwords
+from complaints_app.timeutil import utcnow
 from tests.staff.conftest import PASSWORD, fresh_token, login
 
 FAILED = "The email address or password is not right"
@@ -124,28 +125,107 @@ def test_successful_logins_are_not_throttled(app, make_user):
         assert login(app.test_client(), user.email).status_code == HTTPStatus.SEE_OTHER
 
 
+def _age_staff_grants(db, *, idle: timedelta, opened: timedelta | None = None) -> None:
+    values: dict = {"last_seen_at": utcnow() - idle}
+    if opened is not None:
+        values["created_at"] = utcnow() - opened
+        values["expires_at"] = values["created_at"] + timedelta(hours=12)
+    db.session.execute(
+        update(SessionGrant).where(SessionGrant.kind == GrantKind.STAFF).values(**values)
+    )
+    db.session.commit()
+
+
 @pytest.mark.parametrize(
-    ("key", "age_seconds"),
-    [("seen_at", 31 * 60), ("auth_at", 13 * 3600)],
-    ids=["idle-31-minutes", "absolute-13-hours"],
+    ("idle", "opened"),
+    [(timedelta(minutes=31), None), (timedelta(minutes=1), timedelta(hours=12, minutes=1))],
+    ids=["idle-31-minutes", "absolute-12-hours"],
 )
-def test_session_time_limits_sign_out(signed_in, key, age_seconds):
+def test_session_time_limits_are_enforced_on_the_server(app, db, signed_in, idle, opened):
+    assert app.config["SESSION_IDLE_MINUTES"] == 30
+    assert app.config["SESSION_MAX_HOURS"] == 12
     client, _user = signed_in(Role.INTAKE)
-    with client.session_transaction() as sess:
-        sess[key] = time.time() - age_seconds
+    _age_staff_grants(db, idle=idle, opened=opened)
     response = client.get("/staff/cases")
     assert response.status_code == HTTPStatus.FOUND
     assert response.headers["Location"].startswith("/login")
     assert client.get("/staff/cases").status_code == HTTPStatus.FOUND
 
 
-def test_activity_within_idle_limit_keeps_session(signed_in):
+def test_activity_within_idle_limit_keeps_session(db, signed_in):
+    client, _user = signed_in(Role.INTAKE)
+    _age_staff_grants(db, idle=timedelta(minutes=29))
+    assert _signed_in(client)
+    db.session.expire_all()
+    grant = db.session.execute(select(SessionGrant)).scalar_one()
+    assert utcnow() - grant.last_seen_at < timedelta(minutes=1)
+
+
+def test_a_copied_session_cookie_is_refused_after_sign_out(app, db, signed_in):
+    client, _user = signed_in(Role.INVESTIGATOR)
+    copied = client.get_cookie("session").value
+    # The copy works while the session is live: it is the same session.
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert _signed_in(thief)
+
+    client.post("/logout", data={"csrf_token": fresh_token(client)})
+
+    replay = app.test_client()
+    replay.set_cookie("session", copied)
+    response = replay.get("/staff/cases")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"].startswith("/login")
+    assert not _signed_in(thief)
+
+
+def test_signing_in_again_does_not_revive_an_old_cookie(app, db, signed_in):
+    client, user = signed_in(Role.INTAKE)
+    old = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": fresh_token(client)})
+    assert login(client, user.email).status_code == HTTPStatus.SEE_OTHER
+    replay = app.test_client()
+    replay.set_cookie("session", old)
+    assert not _signed_in(replay)
+    assert _signed_in(client)
+
+
+def test_sessions_purge_command_removes_only_dead_grants(app, db, signed_in):
+    live, _ = signed_in(Role.INTAKE)
+    ended, _ = signed_in(Role.INTAKE)
+    _idle, idle_user = signed_in(Role.INVESTIGATOR)
+    ended.post("/logout", data={"csrf_token": fresh_token(ended)})
+    db.session.execute(
+        update(SessionGrant)
+        .where(SessionGrant.user_id == idle_user.id)
+        .values(last_seen_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["sessions", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert "Removed 2 expired or revoked session grant(s)." in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SessionGrant)) == 1
+    assert _signed_in(live)
+
+
+def test_signing_in_sweeps_dead_grants(app, db, make_user, signed_in):
+    ended, _ = signed_in(Role.INTAKE)
+    ended.post("/logout", data={"csrf_token": fresh_token(ended)})
+    signed_in(Role.INTAKE)
+    db.session.expire_all()
+    grants = db.session.execute(select(SessionGrant)).scalars().all()
+    assert len(grants) == 1 and grants[0].revoked_at is None
+
+
+def test_the_database_holds_no_usable_session_token(app, db, signed_in):
     client, _user = signed_in(Role.INTAKE)
     with client.session_transaction() as sess:
-        sess["seen_at"] = time.time() - 29 * 60
-    assert _signed_in(client)
-    with client.session_transaction() as sess:
-        assert time.time() - sess["seen_at"] < 60
+        token = sess["staff_grant"]
+    grant = db.session.execute(select(SessionGrant)).scalar_one()
+    assert token not in grant.token_hash and len(grant.token_hash) == 64
 
 
 @pytest.mark.parametrize("change", ["password", "deactivate"])
