@@ -7,6 +7,8 @@ import hmac
 
 from flask import current_app, request
 
+from complaints_app.references import normalise_reference
+
 
 def _keyed(value: str) -> str:
     key = current_app.config["HASH_KEY"].encode()
@@ -21,8 +23,6 @@ def client_key() -> str:
 def reference_key() -> str:
     """The case reference a tracking attempt names, hashed, so guesses are limited per case."""
     # Spelled as the look-up reads it, so spaces or lower case do not open a fresh allowance.
-    from complaints_app.services.tracking import normalise_reference
-
     return "r:" + _keyed(normalise_reference(request.form.get("reference") or ""))
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from complaints_app.crypto import keyed_hash
 from complaints_app.extensions import db
 from complaints_app.models import Complaint, ReferenceCounter
+from complaints_app.references import REFERENCE_RE, normalise_reference  # also read from here
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 24
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
-REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{4,6}$")
 
 
 def new_submission_token() -> str:
@@ -62,11 +62,6 @@ def hash_code(code: str) -> str:
 def hash_submission_token(token: str) -> str:
     """The keyed hash of a submission token, unique per case."""
     return keyed_hash("submission-token", token)
-
-
-def normalise_reference(text: str) -> str:
-    """A reference as typed (any case, stray spaces) in its canonical form."""
-    return re.sub(r"\s+", "", text or "").upper()
 
 
 def next_reference(year: int) -> tuple[str, int]:
