@@ -32,6 +32,7 @@ from tests.helpers import post_complaint
 
 # Never connected to: the production app below serves only pages that need no database.
 PRODUCTION_DATABASE = "postgresql+psycopg://complaints@127.0.0.1:1/complaints"
+REDIS = "redis://127.0.0.1:6379"
 PAGES = ["/", "/policy", "/complaints/new", "/track", "/healthz", "/no-such-page"]
 SCHEME_OR_HOST = re.compile(r"^\s*([a-z][a-z0-9+.\-]*:|//|\\\\)", re.IGNORECASE)
 
@@ -43,6 +44,7 @@ def _good_settings() -> dict:
         "ENCRYPTION_KEYS": [new_key()],
         "DEBUG": False,
         "SQLALCHEMY_DATABASE_URI": PRODUCTION_DATABASE,
+        "RATELIMIT_STORAGE_URI": REDIS,
     }
 
 

@@ -15,7 +15,7 @@ import segno
 from flask import current_app
 from sqlalchemy import select
 
-from complaints_app.crypto import keyed_hash, open_text, seal_text
+from complaints_app.crypto import keyed_hash, keyed_hash_candidates, open_text, seal_text
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, AccountEventKind, RecoveryCode, User
 from complaints_app.timeutil import utcnow
@@ -81,9 +81,17 @@ def verify(user: User, code: str, *, secret: str | None = None, now: float | Non
     return True
 
 
+def _normalise_recovery(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
 def _hash_recovery(code: str) -> str:
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return keyed_hash("recovery-code", normalised)
+    return keyed_hash("recovery-code", _normalise_recovery(code))
+
+
+def _recovery_candidates(code: str) -> list[str]:
+    # Codes handed out before a hash-key rotation still work while the old key is listed.
+    return keyed_hash_candidates("recovery-code", _normalise_recovery(code))
 
 
 def enroll(user: User, secret: str, code: str) -> list[str] | None:
@@ -118,7 +126,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     row = db.session.execute(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _hash_recovery(code),
+            RecoveryCode.code_hash.in_(_recovery_candidates(code)),
             RecoveryCode.used_at.is_(None),
         )
     ).scalar_one_or_none()
