@@ -72,11 +72,12 @@ def _current_hash_key_id() -> str:
 
 
 def upgrade():
-    _resize(64, 80)
     conn = op.get_bind()
-    if not _unlabelled_rows(conn):
+    # Refuse before changing anything, so a refused upgrade leaves the schema as it was.
+    prefix = _current_hash_key_id() + "$" if _unlabelled_rows(conn) else None
+    _resize(64, 80)
+    if prefix is None:
         return
-    prefix = _current_hash_key_id() + "$"
     for table, column, _nullable in RELABELLED:
         conn.execute(
             sa.text(
