@@ -11,20 +11,38 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
+LOCK := requirements.lock
+LOCK_VENV := .venv-lock
+
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
-.PHONY: run test test-sqlite test-postgres install lint format clean postgres security
+.PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock
 
 install: $(STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+# Every package, the test tools included, comes from requirements.lock: exact versions, each
+# file checked against its recorded hashes. The project itself is installed without
+# dependencies; `pip check` fails if pyproject.toml asks for something the lock lacks
+# (then run `make lock`).
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip check
 	touch $@
+
+# Re-resolve requirements.lock from pyproject.toml, keeping the locked versions that still
+# fit; `make lock UPGRADE=1` moves everything to the newest allowed versions. pip-tools runs
+# in its own environment.
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_VENV) && \
+	  $(LOCK_VENV)/bin/pip install --quiet --disable-pip-version-check 'pip-tools>=7.4,<8'; }
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --extra test \
+	  --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
+	  --output-file $(LOCK) pyproject.toml
 
 run: install
 	$(FLASK) db upgrade
@@ -87,4 +105,4 @@ security: install $(TOOLS_STAMP)
 	$(BIN)/python .ci/outside_checks.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) $(LOCK_VENV) .pytest_cache .ruff_cache *.egg-info

@@ -55,6 +55,9 @@ class Config:
     # Keyed hashes (tracking codes, contact matching) use their own key so that rotating the
     # session key does not lock residents out of their cases.
     HASH_KEY = os.environ.get("HASH_KEY", "")
+    # Several hash keys, newest first, to rotate HASH_KEY: the first makes new keyed hashes,
+    # all of them match old ones. When set, HASH_KEY is its first entry.
+    HASH_KEYS = _list("HASH_KEYS")
     # AES-256-GCM keys, base64, newest first; the first one encrypts, all of them decrypt.
     ENCRYPTION_KEYS = _list("ENCRYPTION_KEYS")
 
@@ -85,6 +88,9 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # gunicorn's worker count when no --workers is given. memory:// counts per worker and
+    # forgets on restart, so production accepts it only when this says one worker.
+    WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 0)
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
     # Wrong tracking codes are limited per client only: with 120-bit codes a limit per case
@@ -179,10 +185,9 @@ class ProductionConfig(Config):
         problems = []
         if config.get("ACCOUNT_APPROVER_ROLE", "supervisor") not in ("supervisor", "admin"):
             problems.append("ACCOUNT_APPROVER_ROLE must be supervisor or admin")
-        if len(config.get("SECRET_KEY") or "") < 32:
-            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
-        if len(config.get("HASH_KEY") or "") < 32:
-            problems.append("HASH_KEY must be set to a random value of at least 32 characters")
+        problems += _secret_problems("SECRET_KEY", [config.get("SECRET_KEY") or ""])
+        hash_name = "HASH_KEYS" if config.get("HASH_KEYS") else "HASH_KEY"
+        problems += _secret_problems(hash_name, config.get("HASH_KEYS") or [config.get("HASH_KEY")])
         if not config.get("ENCRYPTION_KEYS"):
             problems.append(
                 "ENCRYPTION_KEYS must list at least one base64 AES-256 key "
@@ -193,14 +198,93 @@ class ProductionConfig(Config):
             problems.append(
                 "ENCRYPTION_KEYS holds a value that is not a base64 AES-256 key (32 bytes)"
             )
+        else:
+            problems += _secret_problems("ENCRYPTION_KEYS", config["ENCRYPTION_KEYS"])
+        problems += _reused_secret_problems(config)
         if config.get("DEBUG"):
             problems.append("FLASK_DEBUG must be off in production")
+        if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and (
+            config.get("WEB_CONCURRENCY") != 1
+        ):
+            problems.append(
+                "RATELIMIT_STORAGE_URI is memory://, which counts per worker and forgets on "
+                "restart: point it at Redis (redis://HOST:6379), or set WEB_CONCURRENCY=1 "
+                "if exactly one worker of one instance serves the app"
+            )
         if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite://") and not (
             os.environ.get("ALLOW_SQLITE_IN_PRODUCTION")
         ):
             problems.append("DATABASE_URL must point at PostgreSQL in production")
         if problems:
             raise RuntimeError("Refusing to start: " + "; ".join(problems) + ".")
+
+
+# At least ~80 bits by zxcvbn's estimate: a random 32-character key scores about 10^32,
+# repeated or sequential characters, keyboard walks and words score far below.
+MIN_SECRET_GUESSES_LOG10 = 24
+MIN_SECRET_LENGTH = 32
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why ``value`` is too weak to be a key, or None. Refuses short values, and values
+    that zxcvbn can guess (repeats such as "aaaa…" or "abab…", runs such as "0123…",
+    keyboard walks, dictionary words, repeated or not). Never echoes the value."""
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    from zxcvbn import zxcvbn
+
+    # zxcvbn reads at most 72 characters; a strong key is strong from its first 72.
+    guesses = zxcvbn(value[:72])["guesses_log10"]
+    if guesses < MIN_SECRET_GUESSES_LOG10:
+        return "is too easy to guess (repeated or sequential characters, or words)"
+    return None
+
+
+def _secret_problems(name: str, values: list) -> list[str]:
+    problems = []
+    if not any(values):
+        return [f"{name} must be set to a random value of at least {MIN_SECRET_LENGTH} characters"]
+    for position, value in enumerate(values, start=1):
+        why = secret_weakness(str(value or "").strip())
+        if why:
+            which = f"entry {position} of {name}" if len(values) > 1 else name
+            problems.append(
+                f"{which} {why}: generate one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+    return problems
+
+
+def _reused_secret_problems(config: dict) -> list[str]:
+    """One value serving as two keys would tie them: rotating or leaking one is both."""
+    named: list[tuple[str, str]] = [("SECRET_KEY", str(config.get("SECRET_KEY") or ""))]
+    hash_keys = config.get("HASH_KEYS") or [config.get("HASH_KEY") or ""]
+    named += [("HASH_KEYS" if config.get("HASH_KEYS") else "HASH_KEY", str(k)) for k in hash_keys]
+    named += [("ENCRYPTION_KEYS", str(k)) for k in config.get("ENCRYPTION_KEYS") or []]
+    seen: dict[str, str] = {}
+    problems = []
+    for name, value in named:
+        value = value.strip()
+        if not value:
+            continue
+        if value in seen:
+            pair = sorted({seen[value], name})
+            where = f"{pair[0]} and {pair[1]}" if len(pair) == 2 else f"{name} twice"
+            problems.append(f"the same value is used as two keys ({where}): give each its own")
+        else:
+            seen[value] = name
+    return problems
+
+
+def settle_hash_keys(config: dict) -> None:
+    """Make ``HASH_KEYS`` the list of hash keys (newest first) and ``HASH_KEY`` its first
+    entry, whichever of the two settings was given."""
+    listed = [str(k).strip() for k in config.get("HASH_KEYS") or [] if str(k).strip()]
+    if listed:
+        config["HASH_KEYS"] = listed
+        config["HASH_KEY"] = listed[0]
+    elif config.get("HASH_KEY"):
+        config["HASH_KEYS"] = [config["HASH_KEY"]]
 
 
 def _is_aes256_key(value: object) -> bool:

@@ -102,6 +102,8 @@ def server_env(instance: Path) -> dict[str, str]:
         "HASH_KEY": secrets.token_urlsafe(48),
         "ENCRYPTION_KEYS": new_key(),
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        # Two workers share their counts through the local Redis, as production must.
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         # The scanners send thousands of requests: the limits are tested by the suite.
         "TRACK_LIMIT_PER_CLIENT": "1000000 per hour",
         "SUBMIT_LIMIT_PER_CLIENT": "1000000 per hour",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import INSTANCE_DIR, Config, config_from_env
+from config import INSTANCE_DIR, Config, config_from_env, settle_hash_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +24,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     app.config.from_object(config)
     _fill_secrets(app, config)
     app.config.update(overrides)
+    settle_hash_keys(app.config)
     config.validate(app.config)
 
     register_extensions(app)
@@ -42,6 +43,8 @@ def _fill_secrets(app: Flask, config: type[Config]) -> None:
     if config.ENV_NAME == "production":
         return
     missing = [k for k in ("SECRET_KEY", "HASH_KEY", "ENCRYPTION_KEYS") if not app.config.get(k)]
+    if app.config.get("HASH_KEYS") and "HASH_KEY" in missing:
+        missing.remove("HASH_KEY")  # HASH_KEYS given: it names the hash keys
     if not missing:
         return
     if config.ENV_NAME == "testing":

@@ -49,8 +49,58 @@ def init_app(app: Flask) -> None:
         uow.commit()
         click.echo(f"Created {user.email} ({user.role.value}).")
 
-    keys = click.Group("keys", help="Encryption keys.")
+    keys = click.Group(
+        "keys",
+        help=(
+            "Encryption and hash keys.\n\n"
+            "\b\n"
+            "Rotating the encryption key (ENCRYPTION_KEYS, newest first):\n"
+            "  1. keys generate; put the new key first in ENCRYPTION_KEYS; restart.\n"
+            "  2. keys rotate: re-encrypts everything under it.\n"
+            "  3. Remove the old key once keys rotate says nothing is left.\n"
+            "\b\n"
+            "Rotating the hash key (HASH_KEYS, newest first; HASH_KEY is a one-key list):\n"
+            "  1. keys generate-hash; set HASH_KEYS=NEW,OLD (OLD is the current HASH_KEY);\n"
+            "     restart. New keyed hashes are made under NEW; old ones still match.\n"
+            "  2. keys rotate: remakes contact hashes (duplicate hints) under NEW.\n"
+            "  3. keys hash-status: what still needs OLD. Tracking codes, open forms and\n"
+            "     recovery codes cannot be remade (the app never keeps them): keep OLD\n"
+            "     listed for as long as those cases must stay trackable. Removing it makes\n"
+            "     every hash under it unmatchable: residents with such a code can no longer\n"
+            "     open their case."
+        ),
+    )
     app.cli.add_command(keys)
+
+    @keys.command("generate-hash")
+    def generate_hash_key() -> None:
+        """Print a new random hash key for HASH_KEYS (put it first in the list)."""
+        import secrets
+
+        click.echo(secrets.token_urlsafe(48))
+
+    @keys.command("hash-status")
+    def hash_status() -> None:
+        """Count stored keyed hashes by the hash key that made them; exit 1 if some name a
+        key that is no longer configured (they can never match again)."""
+        from complaints_app.services import hash_keys
+
+        uses = hash_keys.key_uses()
+        for use in uses:
+            state = "newest" if use.newest else "older" if use.configured else "NOT CONFIGURED"
+            click.echo(f"{use.kind}: {use.count} under key {use.key_id} ({state})")
+        if not uses:
+            click.echo("No keyed hashes stored yet.")
+        lost = hash_keys.unmatchable(uses)
+        if lost:
+            for use in lost:
+                click.echo(
+                    f"{use.count} {use.kind} were made under hash key {use.key_id}, which is not "
+                    "in HASH_KEYS: they can never match. Put that key back in HASH_KEYS "
+                    "(after the newest) to restore them.",
+                    err=True,
+                )
+            raise SystemExit(1)
 
     @keys.command("generate")
     def generate_key() -> None:
@@ -63,19 +113,25 @@ def init_app(app: Flask) -> None:
     def rotate_keys() -> None:
         """Re-encrypt everything under the newest key (the first of ENCRYPTION_KEYS).
         Safe to interrupt: run it again and it carries on where it stopped."""
-        from complaints_app.services import privacy
+        from complaints_app.crypto import newest_hash_key_id
+        from complaints_app.services import hash_keys, privacy
 
         total = privacy.count_stale()
         if not total:
             click.echo("Everything is already sealed with the newest key.")
-            return
-        done = 0
-        with click.progressbar(length=total, label="Re-encrypting") as bar:
-            for size in privacy.rotate_batches():
-                uow.commit()  # one batch at a time: an interruption loses nothing
-                done += size
-                bar.update(size)
-        click.echo(f"Re-encrypted {done} rows and files under key {privacy.newest_key_id()}.")
+        else:
+            done = 0
+            with click.progressbar(length=total, label="Re-encrypting") as bar:
+                for size in privacy.rotate_batches():
+                    uow.commit()  # one batch at a time: an interruption loses nothing
+                    done += size
+                    bar.update(size)
+            click.echo(f"Re-encrypted {done} rows and files under key {privacy.newest_key_id()}.")
+        rehashed = hash_keys.rehash_contacts(hash_keys.stale_contact_hashes())
+        uow.commit()
+        click.echo(
+            f"Contact hashes remade under hash key {newest_hash_key_id()}: {rehashed} case(s)."
+        )
 
     retention = click.Group("retention", help="Retention of personal data.")
     app.cli.add_command(retention)

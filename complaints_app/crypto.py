@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -108,10 +110,125 @@ def sealed_key_id(value: str | bytes) -> str:
     return head.decode() if isinstance(head, bytes) else head
 
 
-def keyed_hash(purpose: str, value: str) -> str:
-    """HMAC-SHA256 of ``value`` under the server's hash key, separated by purpose."""
-    key = current_app.config["HASH_KEY"].encode()
-    return hmac.new(key, f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+# Keyed hashes (tracking codes, submission tokens, contact matching, recovery codes) are
+# stored as "<key id>$<hex>": the id names the hash key that made the value, so HASH_KEYS can
+# be rotated like ENCRYPTION_KEYS. The newest key makes new values; every key still listed
+# matches old ones; a value whose key was removed matches nothing.
+HASH_SEPARATOR = "$"
+
+
+@dataclass(frozen=True)
+class HashKey:
+    """One configured hash key: its public id and its secret."""
+
+    id: str
+    secret: bytes
+
+
+def hash_key_id(secret: str) -> str:
+    """The short public name of a hash key (8 hex digits), stored in front of its hashes."""
+    return hashlib.sha256(b"hash-key-id:" + secret.encode()).hexdigest()[:8]
+
+
+def configured_hash_keys(config: Mapping[str, object]) -> list[str]:
+    """The hash-key secrets a configuration lists, newest first: ``HASH_KEYS``, or else the
+    single ``HASH_KEY``."""
+    listed = [str(k).strip() for k in (config.get("HASH_KEYS") or []) if str(k).strip()]
+    if listed:
+        return listed
+    single = str(config.get("HASH_KEY") or "").strip()
+    return [single] if single else []
+
+
+def hash_keys() -> list[HashKey]:
+    """The configured hash keys, newest first. Raises if none is configured."""
+    secrets_ = tuple(configured_hash_keys(current_app.config))
+    cache = current_app.extensions.setdefault("complaints_hash_keys", {})
+    keys = cache.get(secrets_)
+    if keys is None:
+        if not secrets_:
+            raise RuntimeError("HASH_KEYS (or HASH_KEY) is empty")
+        keys = cache[secrets_] = [HashKey(hash_key_id(s), s.encode()) for s in secrets_]
+    return keys
+
+
+def newest_hash_key_id() -> str:
+    """The id of the key that makes new keyed hashes."""
+    return hash_keys()[0].id
+
+
+def _hash_key_named(version: str | None) -> HashKey:
+    keys = hash_keys()
+    if version is None:
+        return keys[0]
+    for key in keys:
+        if key.id == version:
+            return key
+    raise UnknownHashKey(version)
+
+
+class UnknownHashKey(LookupError):
+    """A keyed hash, or a caller, names a hash key that is no longer configured."""
+
+
+def hash_key(purpose: str, version: str | None = None) -> bytes:
+    """A 32-byte key for ``purpose`` (e.g. "audit-chain") derived from the hash key with id
+    ``version`` (the newest when None): SHA-256 of ``purpose:`` and the secret. Raises
+    ``UnknownHashKey`` for an id that is not configured. Use it for MACs that must say which
+    key made them: store ``newest_hash_key_id()`` beside the MAC and verify with that id."""
+    key = _hash_key_named(version)
+    return hashlib.sha256(purpose.encode() + b":" + key.secret).digest()
+
+
+def keyed_digest(purpose: str, value: str, version: str | None = None) -> bytes:
+    """The raw HMAC-SHA256 behind ``keyed_hash``, for values derived from it (the tracking
+    code is derived from the form token) rather than stored."""
+    key = _hash_key_named(version)
+    return hmac.new(key.secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
+
+
+def keyed_hash(purpose: str, value: str, *, version: str | None = None) -> str:
+    """HMAC-SHA256 of ``value`` under a hash key, separated by purpose, written
+    ``<key id>$<hex>``. Made with the newest key unless ``version`` names another."""
+    key = _hash_key_named(version)
+    digest = keyed_digest(purpose, value, key.id)
+    return f"{key.id}{HASH_SEPARATOR}{digest.hex()}"
+
+
+def keyed_hash_version(stored: str | None) -> str | None:
+    """The id of the key a stored keyed hash names, or None if it names none."""
+    if not stored or HASH_SEPARATOR not in stored:
+        return None
+    return stored.split(HASH_SEPARATOR, 1)[0]
+
+
+def keyed_hash_candidates(purpose: str, value: str) -> list[str]:
+    """``value``'s keyed hash under every configured key, newest first: a stored hash of the
+    same value equals one of them if its key is still configured. For look-ups
+    (``column.in_(candidates)``)."""
+    return [keyed_hash(purpose, value, version=key.id) for key in hash_keys()]
+
+
+def keyed_hash_matches(purpose: str, value: str, stored: str | None) -> bool:
+    """Whether ``stored`` is ``value``'s keyed hash under the key it names. Compared in
+    constant time; False when that key is no longer configured."""
+    version = keyed_hash_version(stored)
+    if stored is None or version is None:
+        return False
+    try:
+        candidate = keyed_hash(purpose, value, version=version)
+    except UnknownHashKey:
+        # Still spend a comparison, so a removed key is not told apart by timing.
+        candidate = keyed_hash(purpose, value)
+        hmac.compare_digest(candidate, stored)
+        return False
+    return hmac.compare_digest(candidate, stored)
+
+
+def hash_key_configured(stored: str | None) -> bool:
+    """Whether the key a stored keyed hash names is still configured."""
+    version = keyed_hash_version(stored)
+    return version is not None and any(key.id == version for key in hash_keys())
 
 
 class Sealed:

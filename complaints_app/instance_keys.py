@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from complaints_app.crypto import new_key
+from complaints_app.private_files import make_private_dir
 
 
 def load_or_create(instance_path: str) -> dict[str, object]:
@@ -15,7 +16,7 @@ def load_or_create(instance_path: str) -> dict[str, object]:
     path = Path(instance_path) / "secrets.json"
     if path.exists():
         return json.loads(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     values = {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "HASH_KEY": secrets.token_urlsafe(48),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
@@ -9,9 +11,32 @@ from markupsafe import Markup, escape
 
 from complaints_app.authz import Permission, can, current_actor, has_permission
 
+# The names a clause may carry: the catalogue's braces and the ordinance template's own
+# spelling, so text pasted from the ordinance fills in too. Nothing else in clause text is
+# special: it is never given to str.format, %-formatting or Jinja.
+PLACEHOLDERS: dict[str, str] = {
+    "{city}": "city",
+    "{office}": "office",
+    "{reporting_start}": "reporting_start",
+    "[city]": "city",
+    "[City]": "city",
+    "[CITY]": "city",
+    "Office of --": "office",
+    "[date]": "reporting_start",
+}
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+
+
+def fill_placeholders(text: str, names: dict[str, str]) -> str:
+    """``text`` with each known placeholder replaced by its name, in one pass (a name that
+    itself looks like a placeholder is not expanded again). Any other brace, percent sign or
+    template syntax is kept as written."""
+    return _PLACEHOLDER_RE.sub(lambda m: names[PLACEHOLDERS[m.group(0)]], text)
+
 
 def policy_text(text: str | None) -> str:
-    """Fill the ordinance's template placeholders with the configured names."""
+    """Fill the ordinance's template placeholders with the configured names. The result is
+    plain text: templates escape it like any other value."""
     if not text:
         return ""
     names = g.get("policy_names")
@@ -22,7 +47,7 @@ def policy_text(text: str | None) -> str:
             "office": cfg["OFFICE_NAME"],
             "reporting_start": format_date(cfg["REPORTING_START"], "long"),
         }
-    return text.format_map(names)
+    return fill_placeholders(text, names)
 
 
 def paragraphs(text: str | None) -> Markup:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import secrets
 import stat
@@ -32,6 +33,7 @@ from tests.helpers import post_complaint
 
 # Never connected to: the production app below serves only pages that need no database.
 PRODUCTION_DATABASE = "postgresql+psycopg://complaints@127.0.0.1:1/complaints"
+REDIS = "redis://127.0.0.1:6379"
 PAGES = ["/", "/policy", "/complaints/new", "/track", "/healthz", "/no-such-page"]
 SCHEME_OR_HOST = re.compile(r"^\s*([a-z][a-z0-9+.\-]*:|//|\\\\)", re.IGNORECASE)
 
@@ -43,6 +45,7 @@ def _good_settings() -> dict:
         "ENCRYPTION_KEYS": [new_key()],
         "DEBUG": False,
         "SQLALCHEMY_DATABASE_URI": PRODUCTION_DATABASE,
+        "RATELIMIT_STORAGE_URI": REDIS,
     }
 
 
@@ -371,3 +374,258 @@ def test_sqlite_overwrites_deleted_data(app, db):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+# --- Guessable or shared keys ------------------------------------------------------------
+
+WEAK_KEYS = [
+    "a" * 32,
+    "a" * 64,
+    "ab" * 16,
+    "abababababababababababababababab" + "c",
+    "0123456789" * 4,
+    "0123456789abcdefghijklmnopqrstuvwxyz",
+    "abcdefghijklmnopqrstuvwxyzabcdefghijkl",
+    "qwertyuiopasdfghjklzxcvbnm1234567890",
+    "password" * 4,
+    "changeme-changeme-changeme-changeme",
+    "secretkeysecretkey1secretkey2secretkey3",
+    "thisismysupersecretkeyforproduction",
+    "Tr0ub4dor&3Tr0ub4dor&3Tr0ub4dor&3",
+    "correcthorsebatterystaplecorrecthorse",
+]
+
+
+@pytest.mark.parametrize("setting", ["SECRET_KEY", "HASH_KEY"])
+@pytest.mark.parametrize("weak", WEAK_KEYS)
+def test_production_refuses_guessable_keys(production_env, setting, weak):
+    with pytest.raises(RuntimeError, match=setting) as refused:
+        create_app(ProductionConfig, **{**_good_settings(), setting: weak})
+    assert weak not in str(refused.value)
+
+
+def test_production_refuses_a_guessable_entry_of_hash_keys(production_env):
+    strong = secrets.token_urlsafe(48)
+    with pytest.raises(RuntimeError, match="entry 2 of HASH_KEYS"):
+        create_app(ProductionConfig, **{**_good_settings(), "HASH_KEYS": [strong, "ab" * 20]})
+
+
+@pytest.mark.parametrize(
+    "strong",
+    [
+        secrets.token_urlsafe(48),
+        secrets.token_urlsafe(24),
+        secrets.token_hex(16),
+        secrets.token_hex(32),
+        base64.b64encode(secrets.token_bytes(32)).decode(),
+    ],
+)
+def test_production_accepts_random_keys(production_env, tmp_path, strong):
+    for setting in ("SECRET_KEY", "HASH_KEY"):
+        app = create_app(
+            ProductionConfig, **{**_good_settings(), setting: strong}, UPLOAD_FOLDER=str(tmp_path)
+        )
+        assert app.config[setting] == strong
+
+
+def test_generated_keys_are_always_accepted():
+    from config import secret_weakness
+
+    for _ in range(200):
+        assert secret_weakness(secrets.token_urlsafe(48)) is None
+        assert secret_weakness(secrets.token_hex(16)) is None
+        assert secret_weakness(new_key()) is None
+
+
+def _reuse(settings: dict, kind: str) -> dict:
+    key = settings["ENCRYPTION_KEYS"][0]
+    other = secrets.token_urlsafe(48)
+    return {
+        "secret=hash": {"HASH_KEY": settings["SECRET_KEY"]},
+        "secret=encryption": {"SECRET_KEY": key},
+        "hash=encryption": {"HASH_KEY": key},
+        "hash keys list=secret": {"HASH_KEYS": [other, settings["SECRET_KEY"]]},
+        "hash key twice": {"HASH_KEYS": [other, other]},
+        "encryption key twice": {"ENCRYPTION_KEYS": [key, key]},
+        "padding and spaces": {"HASH_KEY": " " + settings["SECRET_KEY"] + " "},
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "secret=hash",
+        "secret=encryption",
+        "hash=encryption",
+        "hash keys list=secret",
+        "hash key twice",
+        "encryption key twice",
+        "padding and spaces",
+    ],
+)
+def test_production_refuses_one_value_used_as_two_keys(production_env, kind):
+    settings = _good_settings()
+    settings.update(_reuse(settings, kind))
+    with pytest.raises(RuntimeError, match="the same value is used as two keys") as refused:
+        create_app(ProductionConfig, **settings)
+    for secret in [settings["SECRET_KEY"], *settings["ENCRYPTION_KEYS"]]:
+        assert secret.strip() not in str(refused.value)
+
+
+# --- Rate-limit storage in production ----------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [0, 2, 4])
+def test_production_refuses_memory_rate_limits_unless_one_worker(production_env, workers):
+    settings = {**_good_settings(), "RATELIMIT_STORAGE_URI": "memory://"}
+    with pytest.raises(RuntimeError, match=r"RATELIMIT_STORAGE_URI.*WEB_CONCURRENCY=1"):
+        create_app(ProductionConfig, **settings, WEB_CONCURRENCY=workers)
+
+
+def test_production_accepts_memory_rate_limits_with_one_worker(production_env, tmp_path):
+    app = create_app(
+        ProductionConfig,
+        **{**_good_settings(), "RATELIMIT_STORAGE_URI": "memory://"},
+        WEB_CONCURRENCY=1,
+        UPLOAD_FOLDER=str(tmp_path),
+    )
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_web_concurrency_is_read_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    try:
+        assert importlib.reload(config).Config.WEB_CONCURRENCY == 3
+    finally:
+        monkeypatch.delenv("WEB_CONCURRENCY")
+        importlib.reload(config)
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+# One process of the app: builds a production app with the given storage, makes the
+# schema, posts ``n`` tracking attempts and prints their status codes.
+_TRACKING_PROCESS = """
+import json, sys
+from flask_migrate import upgrade
+from complaints_app import create_app
+from config import ProductionConfig
+settings = json.loads(sys.argv[1])
+app = create_app(ProductionConfig, **settings)
+with app.app_context():
+    upgrade()
+client = app.test_client()
+codes = [
+    client.post("/track", data={"reference": "TA-2026-0001", "code": "X" * 24}).status_code
+    for _ in range(int(sys.argv[2]))
+]
+print(json.dumps(codes))
+"""
+
+
+def _attempts_in_own_process(settings: dict, n: int) -> list[int]:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ALLOW_SQLITE_IN_PRODUCTION": "1", "APP_ENV": "production"}
+    out = subprocess.run(
+        [sys.executable, "-c", _TRACKING_PROCESS, json.dumps(settings), str(n)],
+        cwd=Path(complaints_app.__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.parametrize(
+    ("storage", "workers", "second_process_refused"),
+    [("redis://127.0.0.1:6379/13", 0, True), ("memory://", 1, False)],
+)
+def test_limits_are_shared_between_processes_only_through_redis(
+    tmp_path, storage, workers, second_process_refused
+):
+    """Two processes (two workers or two instances) count tracking attempts together when
+    RATELIMIT_STORAGE_URI names Redis; with memory:// each counts alone."""
+    import redis
+
+    settings = {
+        **_good_settings(),
+        "RATELIMIT_STORAGE_URI": storage,
+        "WEB_CONCURRENCY": workers,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "TRACK_LIMIT_PER_CLIENT": "3 per hour",
+        "WTF_CSRF_ENABLED": False,
+    }
+    # A Redis database of its own, emptied first, so nothing else's counts mix in.
+    store = redis.Redis(host="127.0.0.1", port=6379, db=13)
+    store.flushdb()
+    try:
+        first = _attempts_in_own_process(settings, 2)
+        second = _attempts_in_own_process(settings, 2)
+    finally:
+        store.flushdb()
+    assert HTTPStatus.TOO_MANY_REQUESTS not in first
+    assert second[0] != HTTPStatus.TOO_MANY_REQUESTS
+    assert (second[1] == HTTPStatus.TOO_MANY_REQUESTS) is second_process_refused
+
+
+# --- Files that only the app's user can read --------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_sqlite_database_and_its_folders_are_owner_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(complaints_app, "INSTANCE_DIR", tmp_path / "instance")
+    database = tmp_path / "data" / "deeper" / "dev.sqlite3"
+    app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    assert _mode(database) == 0o600
+    assert _mode(database.parent) == 0o700 and _mode(database.parent.parent) == 0o700
+    # SQLite gives its write-ahead log the database file's mode.
+    for side in database.parent.glob("dev.sqlite3-*"):
+        assert _mode(side) == 0o600, side.name
+    # The secrets generated for development, and their folder.
+    assert _mode(tmp_path / "instance" / "secrets.json") == 0o600
+    assert _mode(tmp_path / "instance") == 0o700
+
+
+def test_uploaded_and_pending_files_are_owner_only(app, client, upload_dir):
+    from tests.helpers import jpeg_with_gps, open_form, valid_complaint
+
+    hidden = open_form(client)
+    # A form with a mistake keeps its file aside for the corrected post...
+    kept = post_complaint(
+        client, valid_complaint(narrative=""), files=[(jpeg_with_gps(), "a.jpg")], hidden=hidden
+    )
+    assert kept.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    pending = list((upload_dir / "pending").rglob("*"))
+    assert pending
+    # ...and the filed case stores its evidence.
+    post_complaint(client, files=[(jpeg_with_gps(), "b.jpg")])
+    stored = [p for p in upload_dir.rglob("*") if "pending" not in p.parts]
+    assert any(p.is_file() for p in stored)
+    for path in [upload_dir, *pending, *stored]:
+        assert _mode(path) == (0o700 if path.is_dir() else 0o600), path

@@ -142,3 +142,68 @@ def test_every_revision_upgrades_and_downgrades_step_by_step(empty_app):
         assert _current_revision() == revision.down_revision
 
     assert _app_tables() == set()
+
+
+# The revision 0007 follows: hashes were bare hex until then.
+BEFORE_0007 = "0006"
+
+
+def _bare_recovery_code_at_0002(app: Flask) -> tuple[int, str]:
+    """A user with one recovery code hashed the way the code before revision 0007 did: bare
+    hex."""
+    import hashlib
+    import hmac
+
+    from complaints_app.models import Role
+    from complaints_app.services import accounts
+
+    upgrade(revision=BEFORE_0007)
+    user = accounts.create_user("sup@office.example", Role.SUPERVISOR, "violet harbour kettle")
+    db.session.commit()
+    bare = hmac.new(
+        app.config["HASH_KEY"].encode(), b"recovery-code\x1fABCDE12345", hashlib.sha256
+    ).hexdigest()
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO recovery_code (user_id, code_hash, created_at) "
+                "VALUES (:u, :h, CURRENT_TIMESTAMP)"
+            ),
+            {"u": user.id, "h": bare},
+        )
+    return user.id, bare
+
+
+def test_0007_labels_stored_hashes_with_their_key_and_they_still_match(empty_app):
+    from complaints_app.crypto import hash_key_id
+    from complaints_app.models import User
+    from complaints_app.services import two_factor
+
+    user_id, bare = _bare_recovery_code_at_0002(empty_app)
+
+    upgrade(revision="0007")
+
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT code_hash FROM recovery_code")).scalar_one()
+    assert stored == f"{hash_key_id(empty_app.config['HASH_KEY'])}${bare}"
+    assert two_factor.use_recovery_code(db.session.get(User, user_id), "ABCDE-12345")
+    db.session.rollback()
+
+    downgrade(revision=BEFORE_0007)
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT code_hash FROM recovery_code")).scalar_one() == bare
+
+
+def test_0007_refuses_to_guess_which_of_several_hash_keys_made_stored_hashes(empty_app, capfd):
+    import secrets
+
+    _bare_recovery_code_at_0002(empty_app)
+    empty_app.config["HASH_KEYS"] = [secrets.token_urlsafe(48), empty_app.config["HASH_KEY"]]
+
+    # Flask-Migrate writes the error to standard error and exits.
+    with pytest.raises(SystemExit):
+        upgrade(revision="0007")
+    assert "exactly that one key configured" in capfd.readouterr().err
+    assert _current_revision() == BEFORE_0007
+    with db.engine.connect() as conn:
+        assert "$" not in conn.execute(sa.text("SELECT code_hash FROM recovery_code")).scalar_one()

@@ -75,7 +75,7 @@ class CaseEvent(db.Model):
     body_ct: Mapped[str | None] = mapped_column(Text)
     # A keyed hash of the body: the chain covers it, so re-encrypting under a new key or
     # purging the text after the retention period leaves the chain intact.
-    body_digest: Mapped[str | None] = mapped_column(String(64))
+    body_digest: Mapped[str | None] = mapped_column(String(80))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -117,9 +117,9 @@ class Complaint(db.Model):
     reference: Mapped[str] = mapped_column(String(24), unique=True)
     reference_year: Mapped[int] = mapped_column(Integer)
     reference_number: Mapped[int] = mapped_column(Integer)
-    tracking_hash: Mapped[str] = mapped_column(String(64))
+    tracking_hash: Mapped[str] = mapped_column(String(80))
     # Keyed hash of the form's one-time token: a second post of the same form finds this case.
-    submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submission_hash: Mapped[str | None] = mapped_column(String(80), unique=True)
     channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
     status: Mapped[Status] = mapped_column(
         enum_type(Status, "status"), default=Status.SUBMITTED, index=True
@@ -144,8 +144,8 @@ class Complaint(db.Model):
         enum_type(ContactMethod, "contact_method")
     )
     safe_to_contact: Mapped[bool | None] = mapped_column(Boolean)
-    contact_email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_email_hash: Mapped[str | None] = mapped_column(String(80), index=True)
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(80), index=True)
 
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from complaints_app.crypto import keyed_hash
+from complaints_app.crypto import keyed_hash, keyed_hash_version
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
@@ -108,13 +108,15 @@ def phone_hash(phone: str) -> str | None:
 def existing_receipt(token: str) -> Receipt | None:
     """The receipt of a case already filed with this form token (a second post of one form)."""
     found = db.session.execute(
-        select(Complaint.reference, Complaint.urgent).where(
-            Complaint.submission_hash == tracking.hash_submission_token(token)
+        select(Complaint.reference, Complaint.urgent, Complaint.submission_hash).where(
+            Complaint.submission_hash.in_(tracking.submission_hash_candidates(token))
         )
     ).first()
     if found is None:
         return None
-    return Receipt(found.reference, tracking.code_for_token(token), found.urgent, True)
+    # The code shown again is the one first shown: derived under the key that filed the case.
+    version = keyed_hash_version(found.submission_hash)
+    return Receipt(found.reference, tracking.code_for_token(token, version), found.urgent, True)
 
 
 def _deadline(received, urgent: bool):

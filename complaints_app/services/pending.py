@@ -15,7 +15,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from complaints_app.crypto import keyed_hash, open_bytes, seal_bytes
+from complaints_app.crypto import keyed_hash_candidates, open_bytes, seal_bytes
+from complaints_app.private_files import make_private_dir, write_private
 from complaints_app.services.uploads import PreparedFile
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -28,8 +29,14 @@ class PendingFile:
 
 
 def _folder(token: str) -> tuple[Path, str]:
-    tag = keyed_hash("pending-files", token)[:40]
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "pending" / tag, tag
+    """The folder of this form's files: the one named under an older hash key if the form was
+    first posted before a rotation, else the one named under the newest key."""
+    root = Path(current_app.config["UPLOAD_FOLDER"]) / "pending"
+    tags = [c.replace("$", "-")[:49] for c in keyed_hash_candidates("pending-files", token)]
+    for tag in tags:
+        if (root / tag).is_dir():
+            return root / tag, tag
+    return root / tags[0], tags[0]
 
 
 def save(token: str, files: list[PreparedFile]) -> None:
@@ -37,7 +44,7 @@ def save(token: str, files: list[PreparedFile]) -> None:
     if not token or not files:
         return
     folder, tag = _folder(token)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(folder)
     existing = len(list(folder.glob("*.bin")))
     written: list[Path] = []
     try:
@@ -49,7 +56,7 @@ def save(token: str, files: list[PreparedFile]) -> None:
                 (folder / f"{n}.meta", seal_bytes(meta.encode(), "pending-meta", n, tag)),
             ):
                 written.append(path)
-                path.write_bytes(blob)
+                write_private(path, blob)
     except OSError:
         # A full or failing disk: leave no half-written file behind.
         for path in written:

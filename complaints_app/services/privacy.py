@@ -22,6 +22,7 @@ from complaints_app.models import (
     Status,
     User,
 )
+from complaints_app.private_files import write_private
 from complaints_app.services import audit
 from complaints_app.services.uploads import _path, remove
 from complaints_app.timeutil import utcnow
@@ -102,7 +103,8 @@ def rotate_batches() -> Iterator[int]:
         path = _path(attachment.storage_key)
         data = open_bytes(path.read_bytes(), "attachment", "file", attachment.storage_key)
         tmp = path.with_suffix(".rotate")
-        tmp.write_bytes(seal_bytes(data, "attachment", "file", attachment.storage_key))
+        tmp.unlink(missing_ok=True)  # left by an interrupted run
+        write_private(tmp, seal_bytes(data, "attachment", "file", attachment.storage_key))
         tmp.replace(path)
         yield 1
 

@@ -8,8 +8,7 @@ twice shows the same receipt without the code ever being stored.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import logging
 import re
 import secrets
 
@@ -17,14 +16,25 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from complaints_app.crypto import keyed_hash
+from complaints_app.crypto import (
+    hash_key_configured,
+    keyed_digest,
+    keyed_hash,
+    keyed_hash_candidates,
+    keyed_hash_matches,
+    keyed_hash_version,
+)
 from complaints_app.extensions import db
 from complaints_app.models import Complaint, ReferenceCounter
+from complaints_app.references import REFERENCE_RE, normalise_reference  # also read from here
+
+log = logging.getLogger(__name__)
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 24
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
-REFERENCE_RE = re.compile(r"^[A-Z]{1,6}-\d{4}-\d{4,6}$")
+# Compared against when the reference names no case, so both failures take the same path.
+_NO_CASE = "00000000$" + "0" * 64
 
 
 def new_submission_token() -> str:
@@ -41,10 +51,10 @@ def _encode(data: bytes) -> str:
     return "".join(reversed(chars))
 
 
-def code_for_token(token: str) -> str:
-    """The tracking code belonging to a submission token, grouped for reading aloud."""
-    key = current_app.config["HASH_KEY"].encode()
-    raw = hmac.new(key, b"tracking-code\x1f" + token.encode(), hashlib.sha256).digest()[:15]
+def code_for_token(token: str, version: str | None = None) -> str:
+    """The tracking code belonging to a submission token, grouped for reading aloud; derived
+    under the hash key ``version`` (the newest by default), the key that filed the case."""
+    raw = keyed_digest("tracking-code", token, version)[:15]
     code = _encode(raw)
     return "-".join(code[i : i + 4] for i in range(0, CODE_CHARS, 4))
 
@@ -64,9 +74,9 @@ def hash_submission_token(token: str) -> str:
     return keyed_hash("submission-token", token)
 
 
-def normalise_reference(text: str) -> str:
-    """A reference as typed (any case, stray spaces) in its canonical form."""
-    return re.sub(r"\s+", "", text or "").upper()
+def submission_hash_candidates(token: str) -> list[str]:
+    """What a case filed with ``token`` may have stored, under each configured hash key."""
+    return keyed_hash_candidates("submission-token", token)
 
 
 def next_reference(year: int) -> tuple[str, int]:
@@ -100,13 +110,21 @@ def find_case(reference: str, code: str) -> Complaint | None:
     the answer does not tell which one was wrong.
     """
     ref = normalise_reference(reference)
-    candidate = hash_code(code)
+    code = normalise_code(code)
     complaint = None
     if REFERENCE_RE.match(ref):
         complaint = db.session.execute(
             select(Complaint).where(Complaint.reference == ref)
         ).scalar_one_or_none()
-    stored = complaint.tracking_hash if complaint is not None else "0" * 64
-    if hmac.compare_digest(stored, candidate) and complaint is not None:
+    stored = complaint.tracking_hash if complaint is not None else _NO_CASE
+    if keyed_hash_matches("tracking-code", code, stored) and complaint is not None:
         return complaint
+    if complaint is not None and not hash_key_configured(stored):
+        # The resident cannot be let in: say why to whoever runs the app (no reference, no
+        # code: only the key id, which is not personal).
+        log.warning(
+            "A tracking code was checked against a case whose code was made under hash key "
+            "%s, which is no longer in HASH_KEYS; no tracking code of such a case can match.",
+            keyed_hash_version(stored),
+        )
     return None

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from complaints_app.crypto import keyed_hash, open_text, seal_text
+from complaints_app.crypto import keyed_hash, keyed_hash_candidates, open_text, seal_text
 from complaints_app.extensions import db
 from complaints_app.models import AccountEventKind, RecoveryCode, User
 from complaints_app.services.accounts import record_event
@@ -99,9 +99,17 @@ def verify(user: User, code: str, *, now: float | None = None) -> bool:
     return True
 
 
+def _normalise_recovery(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
 def _hash_recovery(code: str) -> str:
-    normalised = "".join(ch for ch in code.upper() if ch.isalnum())
-    return keyed_hash("recovery-code", normalised)
+    return keyed_hash("recovery-code", _normalise_recovery(code))
+
+
+def _recovery_candidates(code: str) -> list[str]:
+    # Codes handed out before a hash-key rotation still work while the old key is listed.
+    return keyed_hash_candidates("recovery-code", _normalise_recovery(code))
 
 
 def enroll(user: User, secret: str, code: str) -> list[str] | None:
@@ -148,7 +156,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _hash_recovery(code),
+            RecoveryCode.code_hash.in_(_recovery_candidates(code)),
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=utcnow())

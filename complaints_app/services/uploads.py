@@ -25,6 +25,7 @@ from pypdf.errors import PyPdfError
 from werkzeug.datastructures import FileStorage
 
 from complaints_app.crypto import open_bytes, seal_bytes
+from complaints_app.private_files import make_private_dir, write_private
 
 MAX_PIXELS = 40_000_000
 
@@ -167,14 +168,11 @@ class FileBatch:
     def write(self, storage_key: str, data: bytes) -> None:
         """Seal and write one file atomically (temporary name, then rename)."""
         path = _path(storage_key)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(path.parent)
         sealed = seal_bytes(data, "attachment", "file", storage_key)
         tmp = path.with_suffix(".part")
         self.written.append(tmp)
-        with open(tmp, "xb") as handle:
-            handle.write(sealed)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_private(tmp, sealed, sync=True)
         os.replace(tmp, path)
         self.written.append(path)
 

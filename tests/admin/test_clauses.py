@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from http import HTTPStatus
 
+import pytest
 from sqlalchemy import select
 
-from complaints_app.models import Allegation, Clause, Complaint
+from complaints_app.models import Allegation, Clause, Complaint, Role
 from complaints_app.services import catalogue
 from complaints_app.timeutil import city_today
 from tests.admin.conftest import token
@@ -152,3 +153,117 @@ def test_amend_clause_refuses_unknown_question_keys(db, admin):
             questions={"not_a_key": ("p", "h")},
         )
     db.session.rollback()
+
+
+# Clause text is data typed by an admin: whatever formatting syntax it holds is shown as written.
+FORMAT_LIKE = [
+    "{2}",
+    "{}",
+    "{0}",
+    "{city:>1000000}",
+    "{city.__class__}",
+    "{city.__class__.__mro__}",
+    "{city!r}",
+    "{city[0]}",
+    "%(city)s",
+    "%s",
+    "%",
+    "{{city}}",
+    "{",
+    "}",
+    "}{",
+    "{{ config }}",
+    "{% raw %}",
+    "{{ ''.__class__.__mro__ }}",
+    "${city}",
+    "<b>{office}</b>",
+]
+
+
+def _escaped(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+@pytest.mark.parametrize("payload", FORMAT_LIKE)
+def test_clause_text_with_format_syntax_is_shown_literally(app, admin_client, db, payload):
+    from tests.admin.conftest import make_user, sign_in
+
+    today = city_today()
+    marker = f"MARK-{FORMAT_LIKE.index(payload)}"
+    title = f"Held on a hold in {{city}} {marker} {payload}"
+    summary = f"Summary {marker} {payload} end"
+    full_text = f"Text of [city] {marker} {payload} filed with the [city] Office of --."
+    response = admin_client.post(
+        "/admin/clauses/2c",
+        data=_amendment(
+            admin_client, "2c", today, title=title, summary=summary, full_text=full_text
+        ),
+    )
+    assert response.status_code == HTTPStatus.SEE_OTHER
+
+    city, office = app.config["CITY_NAME"], app.config["OFFICE_NAME"]
+
+    # Known placeholders are replaced wherever they stand ("{{city}}" shows "{Springfield}");
+    # every other character is shown as typed.
+    def filled(text: str) -> str:
+        for old, new in (("{city}", city), ("[city]", city), ("{office}", office)):
+            text = text.replace(old, new)
+        return text.replace("Office of --", office)
+
+    shown_title, shown_summary = _escaped(filled(title)), _escaped(filled(summary))
+    filled_text = filled(full_text)
+
+    pages = {}
+    pages["/admin/clauses"] = admin_client.get("/admin/clauses")
+    pages["/admin/clauses/2c"] = admin_client.get("/admin/clauses/2c")
+    pages["/policy"] = app.test_client().get("/policy")
+    # A case citing the new version, read by intake staff.
+    reference, _code = receipt_of(
+        post_complaint(
+            app.test_client(),
+            valid_complaint(what_happened=["held_for_ice"], incident_date=today.isoformat()),
+        )
+    )
+    intake = app.test_client()
+    make_user(db, Role.INTAKE, "intake@example.org")
+    sign_in(intake, "intake@example.org")
+    pages["/staff/cases/<ref>"] = intake.get(f"/staff/cases/{reference}")
+    pages["/staff/cases"] = intake.get("/staff/cases")
+
+    for url, page in pages.items():
+        assert page.status_code == HTTPStatus.OK, url
+        # A format width or a Jinja expression would have made the page huge or leaked state.
+        assert len(page.get_data()) < 200_000, url
+    policy = pages["/policy"].get_data(as_text=True)
+    assert shown_title in policy
+    assert shown_summary in policy
+    assert _escaped(filled_text) in policy
+    assert shown_title in pages["/admin/clauses"].get_data(as_text=True)
+    assert shown_title in pages["/staff/cases/<ref>"].get_data(as_text=True)
+    # The edit form shows what the admin typed, placeholders unfilled.
+    assert _escaped(full_text) in pages["/admin/clauses/2c"].get_data(as_text=True)
+    for page in pages.values():
+        html = page.get_data(as_text=True)
+        assert "__mro__" not in html or _escaped(payload) in html
+        assert "<class " not in html and "SECRET_KEY" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{city} and [city] and [City]", "Lowell and Lowell and Lowell"),
+        ("the [city] Office of --.", "the Lowell Office of Rights."),
+        ("Beginning on [date] ({reporting_start})", "Beginning on D (D)"),
+        ("{office} {city:>9} {city!r} {0}", "Office of Rights {city:>9} {city!r} {0}"),
+        # A configured name that looks like a placeholder is not expanded again.
+        ("{office}", "Office of Rights"),
+    ],
+)
+def test_only_known_placeholders_are_replaced(text, expected):
+    from complaints_app.templating import fill_placeholders
+
+    names = {"city": "Lowell", "office": "Office of Rights", "reporting_start": "D"}
+    assert fill_placeholders(text, names) == expected
+    assert fill_placeholders("{city}", {**names, "city": "{office}"}) == "{office}"
