@@ -472,7 +472,9 @@ def attachment(reference: str, attachment_id: int):
         io.BytesIO(data),
         mimetype=item.content_type,
         as_attachment=True,
-        download_name=item.original_name or f"evidence-{item.id}",
+        download_name=uploads.download_name(
+            item.original_name, f"evidence-{item.id}", item.content_type
+        ),
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-store"
