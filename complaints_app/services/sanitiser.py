@@ -52,8 +52,13 @@ class Refused(Exception):
 def _scale(width: float, height: float, settings: dict) -> float:
     """The render scale of one page: the configured resolution, lowered for a page so large
     (declared sizes run to miles) that it would exceed the per-page pixel cap."""
-    area = max(width, 1.0) * max(height, 1.0)
-    return min(float(settings["dpi"]) / 72, math.sqrt(int(settings["page_pixels"]) / area))
+    width, height = max(width, 1.0), max(height, 1.0)
+    limit = int(settings["page_pixels"])
+    scale = min(float(settings["dpi"]) / 72, math.sqrt(limit / (width * height)))
+    # Pixels are whole: step down until the rounded-up bitmap fits too.
+    while math.ceil(width * scale) * math.ceil(height * scale) > limit:
+        scale *= 0.995
+    return scale
 
 
 def clean_pdf(data: bytes, settings: dict) -> bytes:
@@ -102,26 +107,21 @@ def clean_image(data: bytes, settings: dict, kind: str) -> bytes:
     """Re-encode a picture from its pixels only, turned upright as the camera meant."""
     Image.MAX_IMAGE_PIXELS = int(settings["max_pixels"])
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Only the decoder of the type the parent recognised is ever tried.
+    formats = ["JPEG"] if kind == "image/jpeg" else ["PNG"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data)) as probe:
+            with Image.open(io.BytesIO(data), formats=formats) as probe:
                 if probe.width * probe.height > int(settings["max_pixels"]):
                     raise Refused("too_many_pixels")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as img:
+            with Image.open(io.BytesIO(data), formats=formats) as img:
                 img.load()
                 upright = ImageOps.exif_transpose(img)
-        except Refused:
-            raise
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombWarning,
-            Image.DecompressionBombError,
-        ) as exc:
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise Refused("too_many_pixels") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise Refused("damaged") from exc
     upright.info = {}
     out = io.BytesIO()
