@@ -216,7 +216,7 @@ def flate_bomb_pdf(megabytes: int = 1400) -> bytes:
 
 def drawing_bomb_pdf(levels: int = 12) -> bytes:
     """A one-page PDF whose page draws a form that draws the next form ten times, twelve
-    levels deep: 10^11 drawings from 3 KB, so rendering never ends by itself."""
+    levels deep: 10^11 drawings from 3 KB. PDFium's memory grows with every level."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -233,6 +233,29 @@ def drawing_bomb_pdf(levels: int = 12) -> bytes:
             stream(body, b"/Type /XObject /Subtype /Form /BBox [0 0 200 200]" + resources)
         )
     return raw_pdf(objects)
+
+
+def shading_bomb_pdf(operations: int = 20_000) -> bytes:
+    """A one-page PDF painted by a function-based shading whose colour is a PostScript
+    calculator function of ``operations`` steps, worked out for every pixel: about 10^10
+    steps of pure computation from 1 KB, in constant memory."""
+    function = b"{ pop " + b"dup mul " * operations + b"dup dup }"
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800]"
+            b" /Resources << /Shading << /S 5 0 R >> >> /Contents 4 0 R >>",
+            stream(b"/S sh"),
+            b"<< /ShadingType 1 /ColorSpace /DeviceRGB /Domain [0 1 0 1]"
+            b" /Matrix [600 0 0 800 0 0] /Function 6 0 R >>",
+            stream(
+                function,
+                b"/FunctionType 4 /Domain [0 1 0 1] /Range [0 1 0 1 0 1]",
+                compress=True,
+            ),
+        ]
+    )
 
 
 def huge_page_pdf() -> bytes:

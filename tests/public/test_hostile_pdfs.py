@@ -223,17 +223,19 @@ TOO_LONG = (
 
 EXHAUSTING = [
     pytest.param(hostile.flate_bomb_pdf, {}, TOO_COMPLEX, id="memory-inflate-bomb"),
+    pytest.param(hostile.drawing_bomb_pdf, {}, TOO_COMPLEX, id="memory-nested-forms"),
+    # A lower CPU limit than the default keeps the test short; the mechanism is the same.
     pytest.param(
-        hostile.drawing_bomb_pdf,
+        hostile.shading_bomb_pdf,
         {"UPLOAD_SANDBOX_CPU_SECONDS": 2},
         TOO_LONG,
-        id="cpu-nested-drawings",
+        id="cpu-calculator-shading",
     ),
     pytest.param(
-        hostile.drawing_bomb_pdf,
+        hostile.shading_bomb_pdf,
         {"UPLOAD_SANDBOX_CPU_SECONDS": 60, "UPLOAD_SANDBOX_SECONDS": 2},
         TOO_LONG,
-        id="wall-clock-nested-drawings",
+        id="wall-clock-calculator-shading",
     ),
 ]
 
