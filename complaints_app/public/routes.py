@@ -162,13 +162,16 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     keep = [k for k in (form.keep_files.data or []) if k in {f.id for f in kept}]
     if new_files:
         try:
-            pending.save(token, new_files)
+            saved = pending.save(token, new_files, keep)
+        except pending.LimitReached as exc:
+            saved, refused = exc.saved, True
+            form.evidence.errors = [*form.evidence.errors, str(exc)]
         except OSError as exc:
             log.error("attached files not kept: %s", type(exc).__name__)
             return _not_saved(form, questions, token, keep, files_lost=True)
         kept = pending.listing(token)
         form.keep_files.choices = [(f.id, f.name) for f in kept]
-        keep = keep + [f.id for f in kept[len(kept) - len(new_files) :]]
+        keep = keep + saved
         form.keep_files.data = keep
     if len(keep) > current_app.config["UPLOAD_MAX_FILES"]:
         form.evidence.errors = [
