@@ -190,7 +190,7 @@ def _sanitise(data: bytes, name: str, kind: str) -> bytes:
             stderr=subprocess.DEVNULL,
             timeout=current_app.config["UPLOAD_SANDBOX_SECONDS"],
             # The child inherits no secret from the environment.
-            env={"PATH": os.defpath, "LC_ALL": "C.UTF-8"},
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
             cwd="/",
             check=False,
         )
