@@ -100,7 +100,8 @@ def clean_name(raw: str | None, fallback: str = "file") -> str:
             text = stem[: NAME_MAX_CHARS - len(ext)].rstrip(" .") + ext
         else:
             text = text[:NAME_MAX_CHARS].rstrip(" .")
-    return text or fallback
+    # Removing a joiner can leave a letter and its accent apart: compose them again.
+    return unicodedata.normalize("NFC", text) or fallback
 
 
 def download_name(stored_name: str | None, fallback: str, content_type: str | None = None) -> str:
@@ -161,18 +162,34 @@ def _refusal(reason: str, name: str, kind: str, detail: dict) -> UploadError:
             _("%(name)s could not be read as a picture. It may be damaged.", name=name)
         )
     if reason == "time":
+        if pdf:
+            return UploadError(
+                _(
+                    "%(name)s took too long to open safely, so it was not attached. Please "
+                    "try a simpler copy, such as a scan or photos of the pages.",
+                    name=name,
+                )
+            )
         return UploadError(
             _(
                 "%(name)s took too long to open safely, so it was not attached. Please try "
-                "a simpler copy, such as a scan or photos of the pages.",
+                "a smaller copy of the picture.",
                 name=name,
             )
         )
     # "memory", "result_too_large" or a child that died.
+    if pdf:
+        return UploadError(
+            _(
+                "%(name)s is too large or too complex to open safely, so it was not "
+                "attached. Please try a simpler copy, such as a scan or photos of the pages.",
+                name=name,
+            )
+        )
     return UploadError(
         _(
             "%(name)s is too large or too complex to open safely, so it was not attached. "
-            "Please try a simpler copy, such as a scan or photos of the pages.",
+            "Please try a smaller copy of the picture.",
             name=name,
         )
     )

@@ -280,5 +280,32 @@ def test_pictures_are_opened_in_the_limited_child_too(app, client, db, monkeypat
     response = post_complaint(client, files=[(hostile.jpeg_with_location(), "photo.jpg")])
 
     page = parse_page(response.get_data(as_text=True))
-    assert error_summary(page) == [("#evidence", f"photo.jpg {TOO_LONG}")]
+    assert error_summary(page) == [
+        (
+            "#evidence",
+            "photo.jpg took too long to open safely, so it was not attached. "
+            "Please try a smaller copy of the picture.",
+        )
+    ]
     assert _children() == []
+
+
+def test_picture_that_needs_more_memory_than_the_child_has_is_refused(app, client, db, monkeypatch):
+    # 36 million pixels pass the pixel cap but need about 100 MB once decoded.
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 6000), (90, 90, 90)).save(out, "JPEG")
+    monkeypatch.setitem(app.config, "UPLOAD_SANDBOX_MEMORY_MB", 80)
+
+    response = post_complaint(client, files=[(out.getvalue(), "wide.jpg")])
+
+    page = parse_page(response.get_data(as_text=True))
+    assert error_summary(page) == [
+        (
+            "#evidence",
+            "wide.jpg is too large or too complex to open safely, so it was not attached. "
+            "Please try a smaller copy of the picture.",
+        )
+    ]
+    assert _children() == []
+    monkeypatch.setitem(app.config, "UPLOAD_SANDBOX_MEMORY_MB", 1024)
+    receipt_of(post_complaint(client, files=[(out.getvalue(), "wide.jpg")]))
