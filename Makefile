@@ -50,7 +50,7 @@ run: install
 ifeq ($(DEBUG),1)
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 else
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/gunicorn --workers 2 --timeout 90 --bind $(HOST):$(PORT) wsgi:app
 endif
 
 lint: install

@@ -83,6 +83,13 @@ class Config:
     UPLOAD_MAX_FILES = _int("UPLOAD_MAX_FILES", 5)
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    UPLOAD_MAX_PDF_PAGES = _int("UPLOAD_MAX_PDF_PAGES", 50)
+    # Each file is opened in a child process with these limits (memory, CPU, wall clock).
+    UPLOAD_SANDBOX_MEMORY_MB = _int("UPLOAD_SANDBOX_MEMORY_MB", 1024)
+    UPLOAD_SANDBOX_CPU_SECONDS = _int("UPLOAD_SANDBOX_CPU_SECONDS", 10)
+    UPLOAD_SANDBOX_SECONDS = _int("UPLOAD_SANDBOX_SECONDS", 15)
+    # Files kept between attempts at a form are removed after this many hours.
+    PENDING_FILES_HOURS = _int("PENDING_FILES_HOURS", 24)
     # Room for every file at its limit plus the text fields; Flask answers 413 beyond it.
     MAX_CONTENT_LENGTH = UPLOAD_MAX_FILES * UPLOAD_MAX_BYTES + 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024

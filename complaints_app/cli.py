@@ -185,3 +185,18 @@ def init_app(app: Flask) -> None:
             click.echo(f"Audit chain broken at {where}: {p.reason}.", err=True)
             raise SystemExit(1)
         click.echo("Audit chain intact.")
+
+    uploads_group = click.Group("uploads", help="Evidence files.")
+    app.cli.add_command(uploads_group)
+
+    @uploads_group.command("sweep")
+    def uploads_sweep() -> None:
+        """Remove files kept for complaint forms that were not sent again within
+        PENDING_FILES_HOURS. Safe to run from cron while the app serves."""
+        from complaints_app.services import pending
+
+        result = pending.sweep()
+        click.echo(
+            f"Removed {result.files} kept file(s) of {result.forms} form(s) left unsent for "
+            f"more than {app.config['PENDING_FILES_HOURS']} hours."
+        )

@@ -34,7 +34,7 @@ class SessionGrant(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(80), unique=True)  # "key id$hex"
     kind: Mapped[GrantKind] = mapped_column(enum_type(GrantKind, "grant_kind"))
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), index=True

@@ -178,7 +178,7 @@ class AccountLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(80), unique=True)  # "key id$hex"
     sets_password: Mapped[bool] = mapped_column(Boolean, default=True)
     resets_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     change_id: Mapped[int | None] = mapped_column(ForeignKey("account_change.id"))

@@ -92,20 +92,29 @@ def attempt(
     result = Attempt(kept=kept_files(token))
     known = {f.id for f in result.kept}
     result.keep = [k for k in keep if k in known]
-    new_files, result.file_errors = prepare_files(files)
+    limit = current_app.config["UPLOAD_MAX_FILES"]
+    files = [f for f in files if f and f.filename]
+    room = max(0, limit - len(result.keep))
+    if len(files) > room:
+        # Each file is opened in a child process: never more than fit in one submission.
+        result.file_errors.append(
+            pending.not_kept_message([uploads.clean_name(f.filename) for f in files[room:]])
+        )
+        files = files[:room]
+    new_files, errors = prepare_files(files)
+    result.file_errors.extend(errors)
     if new_files:
         try:
-            pending.save(token, new_files)
-        except uploads.UploadError as exc:
+            saved = pending.save(token, new_files, result.keep)
+        except pending.LimitReached as exc:
+            saved = exc.saved
             result.file_errors.append(str(exc))
         except OSError as exc:
             log.error("attached files not kept: %s", type(exc).__name__)
             result.not_saved = result.files_lost = True
             return result
         result.kept = kept_files(token)
-        added = [f.id for f in result.kept if f.id not in known]
-        result.keep = result.keep + added
-    limit = current_app.config["UPLOAD_MAX_FILES"]
+        result.keep = result.keep + list(saved)
     if len(result.keep) > limit:
         result.file_errors.append(
             _("You can attach up to %(n)s files. Please remove some.", n=limit)

@@ -25,7 +25,7 @@ from complaints_app.models import (
     Status,
     User,
 )
-from complaints_app.services import casework, queue, workflow
+from complaints_app.services import casework, queue, uploads, workflow
 from complaints_app.services.workflow import VersionConflict
 from complaints_app.staff import bp
 from complaints_app.staff.forms import (
@@ -446,7 +446,9 @@ def attachment(reference: str, attachment_id: int):
         io.BytesIO(data),
         mimetype=item.content_type,
         as_attachment=True,
-        download_name=item.original_name or f"evidence-{item.id}",
+        download_name=uploads.download_name(
+            item.original_name, f"evidence-{item.id}", item.content_type
+        ),
         max_age=0,
     )
     response.headers["Cache-Control"] = "no-store"

@@ -120,7 +120,7 @@ def upgrade():
         "account_link",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token_hash", sa.String(length=80), nullable=False),
         sa.Column("sets_password", sa.Boolean(), nullable=False),
         sa.Column("resets_two_factor", sa.Boolean(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=True),

@@ -20,7 +20,7 @@ def upgrade():
     op.create_table(
         "session_grant",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("token_hash", sa.String(length=80), nullable=False),
         sa.Column(
             "kind",
             sa.Enum("staff", "track", name="grant_kind", native_enum=False, create_constraint=True),

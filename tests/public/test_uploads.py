@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from complaints_app.models import Attachment, Complaint
-from complaints_app.services import uploads
+from complaints_app.services import pending, uploads
 from tests.helpers import (
     error_summary,
     hidden_fields,
@@ -65,7 +65,8 @@ def _kept(page) -> list[tuple[str, str, bool]]:
 
 
 def _stored_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()]
+    """Every file under the upload folder but the (empty of content) sweep stamp."""
+    return [p for p in folder.rglob("*") if p.is_file() and p.name != pending.STAMP]
 
 
 def test_file_type_is_recognised_by_content_not_name(client, db):
@@ -131,7 +132,7 @@ def test_unacceptable_file_is_refused_with_message_naming_it(
     assert _stored_files(upload_dir) == []
 
 
-def test_more_than_max_files_is_refused_and_unticking_one_files_the_rest(app, client, db):
+def test_more_than_max_files_keeps_the_first_ones_and_says_which_were_not_kept(app, client, db):
     limit = app.config["UPLOAD_MAX_FILES"]
     files = [(small_png((i * 20, 0, 0)), f"picture-{i}.png") for i in range(limit + 1)]
 
@@ -139,22 +140,46 @@ def test_more_than_max_files_is_refused_and_unticking_one_files_the_rest(app, cl
 
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = parse_page(response.get_data(as_text=True))
-    message = f"You can attach up to {limit} files. Please remove some."
+    mb = limit * app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
+    message = (
+        f"1 file was not kept (picture-{limit}.png): you can attach up to {limit} files, "
+        f"{mb} MB in all. Untick a file you do not need to make room."
+    )
     assert error_summary(page) == [("#evidence", message)]
     assert _count(db, Complaint) == 0
 
     kept = _kept(page)
-    assert [name for _, name, _ in kept] == [name for _, name in files]
+    assert [name for _, name, _ in kept] == [name for _, name in files[:limit]]
     assert all(ticked for _, _, ticked in kept)
-    keep = [value for value, _, _ in kept[1:]]
     again = post_complaint(
         client,
-        valid_complaint(keep_files=keep),
+        valid_complaint(keep_files=[value for value, _, _ in kept]),
         hidden=hidden_fields(response.get_data(as_text=True)),
     )
 
     assert again.status_code == HTTPStatus.OK
-    assert sorted(a.original_name for a in _attachments(db)) == [n for _, n in files[1:]]
+    assert [a.original_name for a in _attachments(db)] == [n for _, n in files[:limit]]
+
+
+def test_unticking_a_kept_file_makes_room_for_a_new_one(app, client, db):
+    limit = app.config["UPLOAD_MAX_FILES"]
+    files = [(small_png((i * 20, 0, 0)), f"picture-{i}.png") for i in range(limit)]
+    response = post_complaint(client, valid_complaint(narrative=""), files=files)
+    kept = _kept(parse_page(response.get_data(as_text=True)))
+    assert len(kept) == limit
+
+    again = post_complaint(
+        client,
+        valid_complaint(keep_files=[value for value, _, _ in kept[1:]]),
+        files=[(small_png((0, 0, 200)), "replacement.png")],
+        hidden=hidden_fields(response.get_data(as_text=True)),
+    )
+
+    assert again.status_code == HTTPStatus.OK
+    assert [a.original_name for a in _attachments(db)] == [
+        *(n for _, n in files[1:]),
+        "replacement.png",
+    ]
 
 
 def test_jpeg_is_stored_without_exif_gps_camera_or_comment(client, db):
