@@ -23,6 +23,7 @@ from flask_migrate import downgrade, upgrade
 
 from complaints_app import PROJECT_ROOT, create_app
 from complaints_app.extensions import db
+from complaints_app.services import audit
 from config import TestingConfig
 from tests.conftest import PG_SERVER, _postgres_database
 
@@ -73,11 +74,11 @@ def _current_revision() -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _audit_head_rows() -> list[tuple]:
+def _audit_chain_heads() -> list[tuple]:
     with db.engine.connect() as conn:
         return [
             tuple(row)
-            for row in conn.execute(sa.text("SELECT id, last_seq, last_hash FROM audit_head"))
+            for row in conn.execute(sa.text("SELECT name, last_seq FROM audit_chain_head"))
         ]
 
 
@@ -102,10 +103,11 @@ def test_upgrade_on_empty_database_gives_exactly_the_models_schema(empty_app):
     assert _schema_differences() == []
 
 
-def test_upgrade_creates_the_audit_chain_head(empty_app):
+def test_upgrade_on_empty_database_starts_with_no_audit_chains(empty_app):
     upgrade()
 
-    assert _audit_head_rows() == [(1, 0, "0" * 64)]
+    assert _audit_chain_heads() == []
+    assert list(audit.verify()) == []
 
 
 def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(empty_app):
@@ -121,7 +123,7 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_works_again(empty_app
     upgrade()
 
     assert _schema_differences() == []
-    assert _audit_head_rows() == [(1, 0, "0" * 64)]
+    assert _audit_chain_heads() == []
 
 
 def test_every_revision_upgrades_and_downgrades_step_by_step(empty_app):

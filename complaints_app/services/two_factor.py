@@ -18,6 +18,7 @@ from sqlalchemy import select
 from complaints_app.crypto import keyed_hash, open_text, seal_text
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, AccountEventKind, RecoveryCode, User
+from complaints_app.services import audit
 from complaints_app.timeutil import utcnow
 
 RECOVERY_CODES = 10
@@ -93,7 +94,7 @@ def enroll(user: User, secret: str, code: str) -> list[str] | None:
         return None
     user.totp_secret = secret
     codes = _new_recovery_codes(user)
-    db.session.add(
+    audit.seal_account_event(
         AccountEvent(user_id=user.id, actor_id=user.id, kind=AccountEventKind.TWO_FACTOR_ENROLLED)
     )
     return codes
@@ -125,7 +126,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     if row is None:
         return False
     row.used_at = utcnow()
-    db.session.add(
+    audit.seal_account_event(
         AccountEvent(user_id=user.id, actor_id=user.id, kind=AccountEventKind.RECOVERY_CODE_USED)
     )
     return True
@@ -140,6 +141,6 @@ def reset(user: User, actor: User) -> None:
     ).scalars():
         db.session.delete(old)
     user.session_epoch += 1
-    db.session.add(
+    audit.seal_account_event(
         AccountEvent(user_id=user.id, actor_id=actor.id, kind=AccountEventKind.TWO_FACTOR_RESET)
     )
