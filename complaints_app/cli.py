@@ -9,6 +9,7 @@ from flask import Flask
 
 from complaints_app import uow
 from complaints_app.authz import System
+from complaints_app.extensions import db
 from complaints_app.models import Role
 
 
@@ -174,17 +175,59 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def audit_verify() -> None:
-        """Check the hash chain of case events; exit 1 naming the first bad event."""
+    @click.option(
+        "--against",
+        "against",
+        type=click.File("r", encoding="utf-8"),
+        help="A checkpoint written earlier by 'audit checkpoint': no chain in it may have "
+        "gone backwards or vanished since.",
+    )
+    def audit_verify(against) -> None:
+        """Check every audit chain (each case's timeline, account events), every chain head's
+        MAC, and that every case still has its chain; exit 1 naming each broken chain and
+        its first problem."""
         from complaints_app.services import audit
 
-        problems = list(audit.verify())
+        entries: list = []
+        if against is not None:
+            try:
+                entries = audit.read_checkpoint(against)
+            except audit.CheckpointError as exc:
+                raise click.ClickException(f"{against.name}: {exc}") from exc
+        problems = list(audit.verify(against=entries))
+        db.session.rollback()
         if problems:
-            p = problems[0]
-            where = f"event seq {p.seq}" + (f" (id {p.event_id})" if p.event_id else "")
-            click.echo(f"Audit chain broken at {where}: {p.reason}.", err=True)
+            for p in problems:
+                where = ""
+                if p.seq is not None:
+                    where = f" at event seq {p.seq}" + (f" (id {p.event_id})" if p.event_id else "")
+                click.echo(f"Audit chain {p.chain} broken{where}: {p.reason}.", err=True)
+            click.echo(f"{len(problems)} chain(s) broken.", err=True)
             raise SystemExit(1)
-        click.echo("Audit chain intact.")
+        checked = f" against {len(entries)} checkpointed chain(s)" if against is not None else ""
+        click.echo(f"Audit chains intact{checked}.")
+
+    @audit_group.command("checkpoint")
+    @click.option(
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        help="Write to this file instead of standard output.",
+    )
+    def audit_checkpoint(output: str | None) -> None:
+        """Write every chain's head (name, last sequence number, last hash, MAC, time) as JSON
+        lines, to keep somewhere the database's writers cannot reach; 'audit verify
+        --against' later proves that no chain went backwards or vanished."""
+        from complaints_app.services import audit
+
+        lines = [entry.as_json() for entry in audit.checkpoint()]
+        db.session.rollback()
+        text = "".join(line + "\n" for line in lines)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {len(lines)} chain head(s) to {output}.", err=True)
 
     uploads_group = click.Group("uploads", help="Evidence files.")
     app.cli.add_command(uploads_group)

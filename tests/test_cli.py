@@ -1,4 +1,5 @@
-"""The ``flask`` commands: seeding the catalogue, making keys, checking the audit chain."""
+"""The ``flask`` commands: seeding the catalogue and making keys (the audit commands are
+tested in ``tests/audit/``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from flask_migrate import upgrade
 
 from complaints_app import create_app
 from complaints_app.extensions import db as _db
-from complaints_app.models import CaseEvent, Clause, GuidedQuestion
+from complaints_app.models import Clause, GuidedQuestion
 from config import TestingConfig
 from tests.conftest import PG_SERVER, _postgres_database
-from tests.helpers import hidden_fields, post_complaint, receipt_of, sign_in_to_case
 
 CLAUSE_COLUMNS = [c for c in Clause.__table__.columns if c.name != "created_at"]
 
@@ -96,102 +96,3 @@ def test_keys_generate_prints_a_new_256_bit_key(app):
     key = first.output.strip()
     assert len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 32
     assert key != second.output.strip()
-
-
-# --- audit verify -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def three_events(client, db) -> list[CaseEvent]:
-    """Two complaints filed, and a message from the first complainant (a sealed body)."""
-    reference, code = receipt_of(post_complaint(client))
-    post_complaint(client.application.test_client())
-    sign_in_to_case(client, reference, code)
-    token = hidden_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
-    client.post("/track/reply", data={"csrf_token": token, "message": "One more detail."})
-    events = list(db.session.scalars(sa.select(CaseEvent).order_by(CaseEvent.seq)))
-    assert [e.seq for e in events] == [1, 2, 3]
-    assert events[2].body_ct is not None
-    return events
-
-
-def _verify(app):
-    return app.test_cli_runner().invoke(args=["audit", "verify"])
-
-
-def _raw(db, sql: str, **params) -> None:
-    """Change the database behind the app's back, as someone with database access could."""
-    statement = sa.text(sql)
-    if "data" in params:
-        statement = statement.bindparams(sa.bindparam("data", type_=sa.JSON))
-    db.session.execute(statement, params)
-    db.session.commit()
-
-
-def test_audit_verify_passes_on_an_untouched_chain(app, three_events):
-    result = _verify(app)
-
-    assert result.exit_code == 0, result.output
-    assert "Audit chain intact" in result.output
-
-
-def test_audit_verify_names_an_event_whose_data_was_edited(app, db, three_events):
-    target = three_events[0]
-    _raw(
-        db,
-        "UPDATE case_event SET data = :data WHERE seq = :seq",
-        data={"channel": "phone", "urgent": True},
-        seq=target.seq,
-    )
-
-    result = _verify(app)
-
-    assert result.exit_code != 0
-    assert f"event seq 1 (id {target.id})" in result.output
-    assert "changed" in result.output
-
-
-def test_audit_verify_names_an_event_whose_sealed_body_was_edited(app, db, three_events):
-    target = three_events[2]
-    middle = len(target.body_ct) // 2
-    forged = (
-        target.body_ct[:middle]
-        + ("B" if target.body_ct[middle] == "A" else "A")
-        + target.body_ct[middle + 1 :]
-    )
-    _raw(db, "UPDATE case_event SET body_ct = :body WHERE seq = 3", body=forged)
-
-    result = _verify(app)
-
-    assert result.exit_code != 0
-    assert f"event seq 3 (id {target.id})" in result.output
-
-
-def test_audit_verify_names_the_gap_left_by_a_deleted_event(app, db, three_events):
-    _raw(db, "DELETE FROM case_event WHERE seq = 2")
-
-    result = _verify(app)
-
-    assert result.exit_code != 0
-    assert "event seq 2" in result.output
-    assert "missing" in result.output
-
-
-def test_audit_verify_notices_the_last_event_deleted(app, db, three_events):
-    _raw(db, "DELETE FROM case_event WHERE seq = 3")
-
-    result = _verify(app)
-
-    assert result.exit_code != 0
-    assert "event seq 3" in result.output
-    assert "missing from the end" in result.output
-
-
-def test_audit_verify_names_an_event_relinked_to_another_predecessor(app, db, three_events):
-    _raw(db, "UPDATE case_event SET prev_hash = :h WHERE seq = 2", h="f" * 64)
-
-    result = _verify(app)
-
-    assert result.exit_code != 0
-    assert f"event seq 2 (id {three_events[1].id})" in result.output
-    assert "does not follow" in result.output

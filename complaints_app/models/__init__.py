@@ -2,7 +2,7 @@
 
 from complaints_app.models.case_event import (
     ActorKind,
-    AuditHead,
+    AuditChainHead,
     CaseEvent,
     EventKind,
     Visibility,
@@ -52,7 +52,7 @@ __all__ = [
     "Agency",
     "Allegation",
     "Attachment",
-    "AuditHead",
+    "AuditChainHead",
     "CaseAssignment",
     "CaseEvent",
     "ChangeKind",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints_app.crypto import Sealed
@@ -45,24 +45,37 @@ class ActorKind(enum.Enum):
     SYSTEM = "system"
 
 
-class AuditHead(db.Model):
-    """One row: the last event's sequence and hash. Locking it orders appends to the chain."""
+class AuditChainHead(db.Model):
+    """The end of one audit chain: a case's timeline (``case:<id>``), the account events
+    (``accounts``), or any chain added later. Locking a chain's head orders appends to that
+    chain only, so two cases never wait on each other.
 
-    __tablename__ = "audit_head"
+    ``mac`` is a keyed MAC over the chain's name, last sequence number and last hash: whoever
+    can write to the database but does not hold the hash key cannot move the head back after
+    deleting the newest events.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    __tablename__ = "audit_chain_head"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    last_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CaseEvent(db.Model):
     """One thing that happened to a case. Never updated or deleted by the app."""
 
     __tablename__ = "case_event"
-    __table_args__ = (Index("ix_case_event_complaint_created", "complaint_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_case_event_complaint_created", "complaint_id", "created_at"),
+        # Each case is its own chain: positions are numbered 1, 2, 3 … per case.
+        UniqueConstraint("complaint_id", "seq", name="uq_case_event_complaint_id_seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    seq: Mapped[int] = mapped_column(Integer)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="RESTRICT"))
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
     visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility, "visibility"))
@@ -79,6 +92,14 @@ class CaseEvent(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    body = Sealed("body_ct", row_attr="seq")
+    # Bound to the event's place in its case's chain, which is unique and known before INSERT.
+    body = Sealed("body_ct", row_attr="chain_position")
 
     actor = relationship("User")
+
+    @property
+    def chain_position(self) -> str | None:
+        """``<complaint id>.<seq>``: unique per event once both are set."""
+        if self.complaint_id is None or self.seq is None:
+            return None
+        return f"{self.complaint_id}.{self.seq}"

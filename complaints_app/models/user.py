@@ -113,11 +113,16 @@ class AccountEventKind(enum.Enum):
 
 
 class AccountEvent(db.Model):
-    """What happened to an account and who did it. Append-only; holds no secret."""
+    """What happened to an account and who did it. Append-only; holds no secret.
+
+    Every row is a link of the ``accounts`` audit chain: create it, add it to the session and
+    pass it to ``services.audit.seal_account_event``, which gives it ``seq`` and ``hash``.
+    """
 
     __tablename__ = "account_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[AccountEventKind] = mapped_column(
@@ -125,6 +130,8 @@ class AccountEvent(db.Model):
     )
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, AccountEventKind, Organisation, Role, User
-from complaints_app.services import passwords
+from complaints_app.services import audit, passwords
 from complaints_app.timeutil import utcnow
 
 # Roles that read case contents (narratives, contacts): granting one needs a second person.
@@ -53,8 +53,7 @@ def record_event(
     event = AccountEvent(
         user_id=user.id, actor_id=actor.id if actor else None, kind=kind, data=data
     )
-    db.session.add(event)
-    db.session.flush()
+    audit.seal_account_event(event)  # adds it as a link of the accounts chain; flushes
     return event
 
 

@@ -78,6 +78,8 @@ def reply(
         check(actor, complaint, CaseAction.ADD_FILE)
     if not (text or "").strip():
         raise Refused(_("Write your message first."))
+    # Files go to disk first: the case's audit chain is locked from the first event on.
+    stored = [(prepared, intake.store_file(prepared, batch)) for prepared in files or []]
     workflow.resume_clock(complaint)
     user = actor if isinstance(actor, User) else None
     kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
@@ -89,6 +91,6 @@ def reply(
         visibility=Visibility.COMPLAINANT,
         body=text.strip(),
     )
-    for prepared in files or []:
-        intake.add_attachment(complaint, prepared, batch, actor=user, actor_kind=kind)
+    for prepared, storage_key in stored:
+        intake.attach_stored(complaint, prepared, storage_key, actor=user, actor_kind=kind)
     return event

@@ -157,10 +157,13 @@ def _allegations(data: IntakeData) -> list[Allegation]:
 def submit(data: IntakeData, files: FileBatch) -> Receipt:
     """File a complaint. A second call with the same submission token files nothing and
     returns the first receipt. Flushes, never commits; files go through ``files`` so that the
-    caller can remove them if the commit fails."""
+    caller can remove them if the commit fails. Evidence files are written to disk before
+    any lock is taken (the year's case counter, the case's audit chain), so slow disks hold
+    up nobody else."""
     earlier = existing_receipt(data.submission_token)
     if earlier is not None:
         return earlier
+    stored = [(prepared, store_file(prepared, files)) for prepared in data.files]
 
     received = utcnow()
     year = city_today().year
@@ -212,9 +215,16 @@ def submit(data: IntakeData, files: FileBatch) -> Receipt:
         visibility=Visibility.COMPLAINANT,
         data={"channel": data.channel.value, "urgent": data.urgent},
     )
-    for prepared in data.files:
-        add_attachment(complaint, prepared, files, actor=data.filed_by, actor_kind=actor_kind)
+    for prepared, storage_key in stored:
+        attach_stored(complaint, prepared, storage_key, actor=data.filed_by, actor_kind=actor_kind)
     return Receipt(reference, code, data.urgent)
+
+
+def store_file(prepared: PreparedFile, files: FileBatch) -> str:
+    """Seal and write one file under a new random name; returns the name."""
+    storage_key = new_storage_key()
+    files.write(storage_key, prepared.data)
+    return storage_key
 
 
 def add_attachment(
@@ -225,20 +235,33 @@ def add_attachment(
     actor: User | None = None,
     actor_kind: ActorKind = ActorKind.COMPLAINANT,
 ) -> Attachment:
-    """Store one cleaned file on a case and note it on the timeline."""
+    """Store one cleaned file on a case and note it on the timeline. The file is written
+    before the row and the event, so the case's audit chain is not held while the disk works."""
+    storage_key = store_file(prepared, files)
+    return attach_stored(complaint, prepared, storage_key, actor=actor, actor_kind=actor_kind)
+
+
+def attach_stored(
+    complaint: Complaint,
+    prepared: PreparedFile,
+    storage_key: str,
+    *,
+    actor: User | None,
+    actor_kind: ActorKind,
+) -> Attachment:
+    """The row and timeline event of a file already written with ``store_file``."""
     attachment = Attachment(
         complaint=complaint,
         content_type=prepared.content_type,
         size_bytes=len(prepared.data),
         sha256=prepared.sha256,
-        storage_key=new_storage_key(),
+        storage_key=storage_key,
         added_by_id=actor.id if actor else None,
         added_by_complainant=actor_kind == ActorKind.COMPLAINANT,
     )
     attachment.original_name = prepared.original_name
     db.session.add(attachment)
     db.session.flush()
-    files.write(attachment.storage_key, prepared.data)
     audit.record(
         complaint,
         EventKind.ATTACHMENT_ADDED,

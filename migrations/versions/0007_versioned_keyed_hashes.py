@@ -32,8 +32,8 @@ RELABELLED = [
 WIDENED = [*RELABELLED, ("case_event", "body_digest", True)]
 
 
-def _resize(length_from: int, length_to: int) -> None:
-    for table, column, nullable in WIDENED:
+def _resize(length_from: int, length_to: int, columns=WIDENED) -> None:
+    for table, column, nullable in columns:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(
                 column,
@@ -90,7 +90,7 @@ def upgrade():
 
 def downgrade():
     conn = op.get_bind()
-    for table, column, _nullable in WIDENED:
+    for table, column, _nullable in RELABELLED:
         # Back to bare hex: the key id goes, the hash stays.
         conn.execute(
             sa.text(
@@ -98,4 +98,6 @@ def downgrade():
                 f"WHERE {column} LIKE '%$%'"
             )
         )
-    _resize(80, 64)
+    # Audit body digests stay as written: the audit chain covers them, and only rebuilding
+    # the chain may change them (revision 0003's downgrade does, back to 0002's form).
+    _resize(80, 64, RELABELLED)

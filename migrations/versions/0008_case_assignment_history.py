@@ -1,7 +1,7 @@
 """everyone a case was assigned to
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-25 23:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -79,7 +79,7 @@ def database_dump(app) -> bytes:
 
 def test_dump_and_upload_folder_hold_no_marker_in_plain(app, client, db, upload_dir):
     full_journey(app, client, db)
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     dump = database_dump(app)

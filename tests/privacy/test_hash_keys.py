@@ -12,9 +12,16 @@ import pytest
 from sqlalchemy import select
 
 from complaints_app import crypto
-from complaints_app.models import Complaint, RecoveryCode, Role, User
+from complaints_app.models import CaseEvent, Complaint, EventKind, RecoveryCode, Role, User
 from complaints_app.services import accounts, casework, two_factor
-from tests.helpers import open_form, post_complaint, receipt_of, sign_in_to_case, valid_complaint
+from tests.helpers import (
+    hidden_fields,
+    open_form,
+    post_complaint,
+    receipt_of,
+    sign_in_to_case,
+    valid_complaint,
+)
 
 
 @pytest.fixture
@@ -177,3 +184,34 @@ def test_keys_help_explains_hash_key_rotation(app):
     from config import secret_weakness
 
     assert secret_weakness(made) is None
+
+
+def test_the_audit_trail_verifies_across_a_hash_key_rotation(app, db, hash_keys):
+    """Chains written under the old hash key keep verifying once a new key is put first,
+    new links are made under the new key, and taking the old key away is noticed."""
+    old, new = app.config["HASH_KEY"], secrets.token_urlsafe(48)
+    reference, code = receipt_of(
+        post_complaint(app.test_client(), valid_complaint(narrative="Before the rotation."))
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+    hash_keys(new, old)
+    tracker = app.test_client()
+    assert sign_in_to_case(tracker, reference, code).status_code == HTTPStatus.SEE_OTHER
+    page = tracker.get("/track").get_data(as_text=True)
+    token = hidden_fields(page)["csrf_token"]
+    sent = tracker.post("/track/reply", data={"csrf_token": token, "message": "After it."})
+    assert sent.status_code == HTTPStatus.SEE_OTHER
+    db.session.expire_all()
+    reply = db.session.execute(
+        select(CaseEvent).where(CaseEvent.kind == EventKind.MESSAGE_FROM_COMPLAINANT)
+    ).scalar_one()
+    assert reply.body_digest.startswith(crypto.hash_key_id(new) + "$")
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+    hash_keys(new)  # the old key removed: what it made can no longer be checked
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "case:" in broken.output

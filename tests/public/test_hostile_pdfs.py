@@ -33,18 +33,34 @@ def _complaints(db) -> int:
     return db.session.scalar(select(func.count()).select_from(Complaint))
 
 
-def _children() -> list[int]:
-    """Processes whose parent is this one (children left running, or zombies)."""
+def _all_children() -> set[int]:
     me = str(os.getpid())
-    found = []
+    found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if fields[1] == me:
-            found.append(int(stat.parent.name))
+            found.add(int(stat.parent.name))
     return found
+
+
+_EARLIER: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before():
+    """Children this process already had (e.g. multiprocessing's resource tracker, started by
+    an earlier test): not the test's concern."""
+    _EARLIER.clear()
+    _EARLIER.update(_all_children())
+
+
+def _children() -> list[int]:
+    """Processes whose parent is this one (children left running, or zombies), started during
+    the test."""
+    return sorted(_all_children() - _EARLIER)
 
 
 def _images_of(pdf: bytes) -> list[Image.Image]:

@@ -141,7 +141,8 @@ def _queries_for_queue(db, client) -> int:
     statements: list[str] = []
 
     def count_query(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if statement != "BEGIN IMMEDIATE":  # SQLite's transaction start, not a query
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count_query)
     try:
