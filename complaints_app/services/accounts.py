@@ -108,17 +108,24 @@ def create_user(
     problems = passwords.problems(password, email, display_name)
     if problems:
         raise AccountError(" ".join(problems), "password")
-    user = User(
-        email=email,
-        display_name=display_name.strip(),
-        role=role,
-        organisation=organisation,
-        password_hash=passwords.hash_password(password),
-        password_changed_at=utcnow(),
+    return _add_account(
+        User(
+            email=email,
+            display_name=display_name.strip(),
+            role=role,
+            organisation=organisation,
+            password_hash=passwords.hash_password(password),
+            password_changed_at=utcnow(),
+        ),
+        actor,
+        {"role": role.value},
     )
+
+
+def _add_account(user: User, actor: User | None, data: dict[str, Any]) -> User:
     db.session.add(user)
     db.session.flush()
-    record_event(user, AccountEventKind.CREATED, actor=actor, data={"role": role.value})
+    record_event(user, AccountEventKind.CREATED, actor=actor, data=data)
     return user
 
 
@@ -134,23 +141,18 @@ def new_account(
     """A new account without a usable password: the person sets one through a one-time
     link. Inactive accounts (awaiting approval) cannot use the link or sign in."""
     email, organisation = _checked_new_account(email, role, org_slug)
-    user = User(
-        email=email,
-        display_name=display_name.strip(),
-        role=role,
-        organisation=organisation,
-        password_hash=UNUSABLE_PASSWORD,
-        active=active,
+    return _add_account(
+        User(
+            email=email,
+            display_name=display_name.strip(),
+            role=role,
+            organisation=organisation,
+            password_hash=UNUSABLE_PASSWORD,
+            active=active,
+        ),
+        actor,
+        {"role": role.value, "awaiting_approval": not active},
     )
-    db.session.add(user)
-    db.session.flush()
-    record_event(
-        user,
-        AccountEventKind.CREATED,
-        actor=actor,
-        data={"role": role.value, "awaiting_approval": not active},
-    )
-    return user
 
 
 def apply_password(user: User, password: str) -> None:
