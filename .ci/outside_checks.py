@@ -276,17 +276,21 @@ def sqlmap(out: Path, name: str, args: list[str]) -> bool:
     return clean and not vulnerable
 
 
-def start_server(work: Path, port: int) -> tuple[subprocess.Popen, str, str, str]:
-    """A production-configured server on its own database: (process, base URL, staff
-    session cookie, a case reference)."""
+def start_server(
+    work: Path, port: int, role: str = "intake"
+) -> tuple[subprocess.Popen, str, str, str]:
+    """A production-configured server on its own database: (process, base URL, session
+    cookie of a staff member of ``role``, a case reference)."""
     instance = work / f"instance-{port}"
     instance.mkdir()
     env = server_env(instance)
+    # The scanner cannot read an authenticator app: the scanned role signs in with a password.
+    env["TOTP_REQUIRED_ROLES"] = "records,admin"
     flask = [str(APP_BIN / "flask"), "--app", "wsgi"]
     for cmd in (["db", "upgrade"], ["seed"]):
         subprocess.run([*flask, *cmd], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
     subprocess.run(  # noqa: S603
-        [*flask, "create-user", STAFF_EMAIL, "--role", "intake", "--password-stdin"],
+        [*flask, "create-user", STAFF_EMAIL, "--role", role, "--password-stdin"],
         cwd=ROOT,
         env=env,
         input=STAFF_PASSWORD + "\n",
@@ -349,8 +353,10 @@ def main() -> int:
     servers = []
     try:
         # wapiti crawls and attacks its own server, so its requests cannot change the pages
-        # sqlmap compares.
-        server, wapiti_base, wapiti_cookie, _ = start_server(work, PORT + 1)
+        # sqlmap compares. It signs in as a supervisor: every case form (allegations, legal
+        # hold, reassignment), the account changes awaiting approval and the own-password
+        # form are in its reach.
+        server, wapiti_base, wapiti_cookie, _ = start_server(work, PORT + 1, "supervisor")
         servers.append(server)
         scanner = start_wapiti(work, wapiti_base, wapiti_cookie)
         server, base, cookie, reference = start_server(work, PORT)
