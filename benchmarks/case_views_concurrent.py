@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from journey_load import HIDDEN, RECEIPT, Session, complaint_body
+from journey_load import HIDDEN, RECEIPT, Session, complaint_body, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -142,27 +142,8 @@ def main() -> None:
     if made.returncode:
         raise SystemExit(made.stderr or made.stdout)
 
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(env, args.port, args.workers)
     try:
-        for _ in range(100):
-            try:
-                if Session(args.port).request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         references = []
         for _ in range(args.cases):
             s = Session(args.port)

@@ -54,6 +54,24 @@ class Session:
         return resp.status, text
 
 
+def serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:``port`` with ``workers`` workers, once /healthz answers."""
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            if Session(port).request("GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def complaint_body(hidden: dict) -> dict:
     return {
         **hidden,
@@ -155,27 +173,8 @@ def main() -> None:
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(env, args.port, args.workers)
     try:
-        for _ in range(100):
-            try:
-                if Session(args.port).request("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         receipts: list = []
         print(
             f"gunicorn -w {args.workers}, {args.clients} clients, {args.seconds:.0f} s each, "
