@@ -64,7 +64,8 @@ def index():
 @bp.get("/cases")
 @requires(Permission.VIEW_CASES)
 def cases():
-    """The queue: filters, urgent then oldest first, pages, counts per status, overdue marked."""
+    """The queue: open cases, due work first (overdue, urgent, nearest due date); filters,
+    sortable columns whose links keep the filters, pages, counts per status."""
     form = QueueFilterForm(request.args)
     users = _staff_users()
     form.clause.choices = [("", _("Any")), *casework.clause_choices()]
@@ -87,6 +88,9 @@ def cases():
             received_from=form.received_from.data,
             received_to=form.received_to.data,
             reference=form.reference.data or "",
+            show=form.show.data or "open",
+            sort=form.sort.data or "priority",
+            direction=form.dir.data or "asc",
             page=form.page.data or 1,
         )
     result = queue.load(filters, current_user._get_current_object())
@@ -98,8 +102,28 @@ def cases():
         result=result,
         names=names,
         is_overdue=queue.is_overdue,
+        describe_due=queue.describe_due,
+        sorting=_sort_links(args, filters),
         page_args=args,
     ), (HTTPStatus.OK if valid else HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+def _sort_links(args: dict[str, str], filters: queue.QueueFilters) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it (keeping every filter, back to
+    page 1) and its aria-sort value. A second click on the sorted column reverses it."""
+    links = {}
+    for column in ("reference", "status", "received", "due"):
+        active = filters.sort == column
+        direction = "desc" if active and filters.direction == "asc" else "asc"
+        links[column] = {
+            "url": url_for("staff.cases", **{**args, "sort": column, "dir": direction}),
+            "aria": ("ascending" if filters.direction == "asc" else "descending")
+            if active
+            else None,
+        }
+    default_args = {k: v for k, v in args.items() if k not in ("sort", "dir")}
+    links["priority"] = {"url": url_for("staff.cases", **default_args), "aria": None}
+    return links
 
 
 def _user_id(value: str | None) -> int | None:
