@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from complaints_app import uow
-from complaints_app.authz import CaseAction, Permission, Refused, can, can_be_assigned, requires
+from complaints_app.authz import (
+    CaseAction,
+    Permission,
+    Refused,
+    can,
+    can_be_assigned,
+    has_permission,
+    requires,
+)
 from complaints_app.extensions import db
 from complaints_app.models import (
     Agency,
@@ -55,10 +63,23 @@ def _investigators(users: list[User]) -> list[tuple[str, str]]:
 
 
 @bp.get("/")
-@requires(Permission.VIEW_CASES)
+@requires(Permission.STAFF_HOME)
 def index():
-    """Staff home: straight to the queue."""
-    return redirect(url_for("staff.cases"))
+    """Staff home: case roles go straight to the queue, records officers to their own page;
+    every role that may open /staff/ lands somewhere it may open."""
+    if has_permission(current_user, Permission.VIEW_CASES):
+        return redirect(url_for("staff.cases"))
+    if has_permission(current_user, Permission.FEDERAL_LEDGER):
+        return redirect(url_for("staff.records_home"))
+    abort(HTTPStatus.FORBIDDEN)
+
+
+@bp.get("/records")
+@requires(Permission.FEDERAL_LEDGER)
+def records_home():
+    """The records officer's page: what they can do here, and that the section 4 ledger of
+    federal immigration requests is on its way."""
+    return render_template("staff/records.html")
 
 
 @bp.get("/cases")
