@@ -35,6 +35,7 @@ from complaints_app.models import OPEN_STATUSES, CaseAssignment, Complaint, Role
 class Permission(enum.Enum):
     """Areas of the app, by role. What may be done to a particular case is ``CaseAction``."""
 
+    STAFF_HOME = "staff_home"  # /staff/, which sends each role to the page made for it
     VIEW_CASES = "view_cases"  # the staff queue and case pages (what a case allows: CASE_RULES)
     STAFF_INTAKE = "staff_intake"  # enter a complaint received by phone, walk-in or mail
     FEDERAL_LEDGER = "federal_ledger"  # section 4 ledger and report
@@ -52,11 +53,19 @@ CASE_ROLES = frozenset({Role.INTAKE, Role.INVESTIGATOR, Role.SUPERVISOR})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INTAKE: frozenset(
-        {Permission.VIEW_CASES, Permission.VIEW_REPORTS, Permission.STAFF_INTAKE}
+        {
+            Permission.STAFF_HOME,
+            Permission.VIEW_CASES,
+            Permission.VIEW_REPORTS,
+            Permission.STAFF_INTAKE,
+        }
     ),
-    Role.INVESTIGATOR: frozenset({Permission.VIEW_CASES, Permission.VIEW_REPORTS}),
+    Role.INVESTIGATOR: frozenset(
+        {Permission.STAFF_HOME, Permission.VIEW_CASES, Permission.VIEW_REPORTS}
+    ),
     Role.SUPERVISOR: frozenset(
         {
+            Permission.STAFF_HOME,
             Permission.VIEW_CASES,
             Permission.VIEW_REPORTS,
             Permission.STAFF_INTAKE,
@@ -64,7 +73,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
-    Role.RECORDS: frozenset({Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}),
+    Role.RECORDS: frozenset(
+        {Permission.STAFF_HOME, Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}
+    ),
     # Admin manages accounts and settings but reads no case contents.
     Role.ADMIN: frozenset(
         {

@@ -52,6 +52,8 @@ def home_for(user: User) -> str:
         return url_for("public.index")
     if user.role == Role.ADMIN:
         return url_for("admin.index")
+    if user.role == Role.RECORDS:
+        return url_for("staff.records_home")
     return url_for("staff.index")
 
 

@@ -14,10 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from complaints_app.models import Agency, Channel, ClosureReason, Disposition, Status
 from complaints_app.public.forms import ComplaintForm
+from complaints_app.services.queue import DIRECTIONS, SORT_CHOICES
 
 DISPOSITION_CHOICES = [
     ("", _l("Not decided")),
@@ -60,6 +61,20 @@ class QueueFilterForm(FlaskForm):
     overdue = BooleanField(_l("Overdue only"))
     received_from = DateField(_l("Received from"), validators=[Optional()])
     received_to = DateField(_l("Received to"), validators=[Optional()])
+    show = RadioField(
+        _l("Show"),
+        choices=[("open", _l("Open cases")), ("closed", _l("Closed cases")), ("all", _l("All"))],
+        default="open",
+    )
+    # Set by the column headings' links; kept as hidden fields when the filters change.
+    sort = HiddenField(
+        validators=[Optional(), AnyOf(SORT_CHOICES, message=_l("Choose a listed order."))],
+        default="priority",
+    )
+    dir = HiddenField(
+        validators=[Optional(), AnyOf(DIRECTIONS, message=_l("Choose a listed direction."))],
+        default="asc",
+    )
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from complaints_app import uow
-from complaints_app.authz import CaseAction, Permission, Refused, can, can_be_assigned, requires
+from complaints_app.authz import (
+    CaseAction,
+    Permission,
+    Refused,
+    can,
+    can_be_assigned,
+    has_permission,
+    requires,
+)
 from complaints_app.extensions import db
 from complaints_app.models import (
     Agency,
@@ -55,16 +63,30 @@ def _investigators(users: list[User]) -> list[tuple[str, str]]:
 
 
 @bp.get("/")
-@requires(Permission.VIEW_CASES)
+@requires(Permission.STAFF_HOME)
 def index():
-    """Staff home: straight to the queue."""
-    return redirect(url_for("staff.cases"))
+    """Staff home: case roles go straight to the queue, records officers to their own page;
+    every role that may open /staff/ lands somewhere it may open."""
+    if has_permission(current_user, Permission.VIEW_CASES):
+        return redirect(url_for("staff.cases"))
+    if has_permission(current_user, Permission.FEDERAL_LEDGER):
+        return redirect(url_for("staff.records_home"))
+    abort(HTTPStatus.FORBIDDEN)
+
+
+@bp.get("/records")
+@requires(Permission.FEDERAL_LEDGER)
+def records_home():
+    """The records officer's page: what they can do here, and that the section 4 ledger of
+    federal immigration requests is on its way."""
+    return render_template("staff/records.html")
 
 
 @bp.get("/cases")
 @requires(Permission.VIEW_CASES)
 def cases():
-    """The queue: filters, urgent then oldest first, pages, counts per status, overdue marked."""
+    """The queue: open cases, due work first (overdue, urgent, nearest due date); filters,
+    sortable columns whose links keep the filters, pages, counts per status."""
     form = QueueFilterForm(request.args)
     users = _staff_users()
     form.clause.choices = [("", _("Any")), *casework.clause_choices()]
@@ -87,6 +109,9 @@ def cases():
             received_from=form.received_from.data,
             received_to=form.received_to.data,
             reference=form.reference.data or "",
+            show=form.show.data or "open",
+            sort=form.sort.data or "priority",
+            direction=form.dir.data or "asc",
             page=form.page.data or 1,
         )
     result = queue.load(filters, current_user._get_current_object())
@@ -98,8 +123,28 @@ def cases():
         result=result,
         names=names,
         is_overdue=queue.is_overdue,
+        describe_due=queue.describe_due,
+        sorting=_sort_links(args, filters),
         page_args=args,
     ), (HTTPStatus.OK if valid else HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+def _sort_links(args: dict[str, str], filters: queue.QueueFilters) -> dict[str, dict]:
+    """For each sortable column: the link that sorts by it (keeping every filter, back to
+    page 1) and its aria-sort value. A second click on the sorted column reverses it."""
+    links = {}
+    for column in ("reference", "status", "received", "due"):
+        active = filters.sort == column
+        direction = "desc" if active and filters.direction == "asc" else "asc"
+        links[column] = {
+            "url": url_for("staff.cases", **{**args, "sort": column, "dir": direction}),
+            "aria": ("ascending" if filters.direction == "asc" else "descending")
+            if active
+            else None,
+        }
+    default_args = {k: v for k, v in args.items() if k not in ("sort", "dir")}
+    links["priority"] = {"url": url_for("staff.cases", **default_args), "aria": None}
+    return links
 
 
 def _user_id(value: str | None) -> int | None:
