@@ -121,6 +121,15 @@ def test_upgrade_seals_plain_free_text_and_the_app_reads_it(at_0007):
     stored = _every_text_value()
     for marker in MARKERS:
         assert marker not in stored, marker
+    if db.engine.dialect.name == "sqlite":
+        # The plain columns' old pages are overwritten too, not just unlinked.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        path = Path(db.engine.url.database)
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        assert b"TA-2026-0001" in raw
+        for marker in MARKERS:
+            assert marker.encode() not in raw, marker
     first, purged = db.session.execute(sa.select(Complaint).order_by(Complaint.id)).scalars()
     assert (first.incident_place, first.incident_time, first.agency_detail) == (
         PLACE,

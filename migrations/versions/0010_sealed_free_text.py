@@ -10,6 +10,10 @@ facts on an allegation. Each becomes a ``*_ct`` column; the values already store
 under the newest configured key and the plain columns are dropped. Yes/no and hours facts
 stay plain in ``allegation.facts`` for statistics.
 
+On SQLite the app's ``secure_delete`` overwrites the pages the plain columns lived in. On
+PostgreSQL the old row versions stay in the table files until vacuumed: run
+``VACUUM FULL complaint, allegation`` after upgrading.
+
 An allegation's id exists only after its INSERT, so its values are bound to a new random
 ``seal_key`` instead.
 
@@ -18,6 +22,7 @@ however the app's own code changes later.
 """
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -61,8 +66,6 @@ def _keys() -> list[bytes]:
 
 
 def _key_id(key: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(b"key-id:" + key).hexdigest()[:8]
 
 
@@ -101,7 +104,7 @@ def upgrade():
         batch_op.add_column(sa.Column("facts_text_ct", sa.Text(), nullable=True))
 
     conn = op.get_bind()
-    complaint = _complaint_table(plain=True, sealed=True)
+    complaint = _complaint_table()
     for row in conn.execute(sa.select(complaint)).mappings().all():
         values = {
             f"{name}_ct": _seal(row[name], "complaint", name, row["reference"])
@@ -111,7 +114,7 @@ def upgrade():
         if values:
             conn.execute(complaint.update().where(complaint.c.id == row["id"]).values(**values))
 
-    allegation = _allegation_table(plain=True, sealed=True)
+    allegation = _allegation_table()
     for row in conn.execute(sa.select(allegation)).mappings().all():
         key = secrets.token_hex(16)
         values = {"seal_key": key}
@@ -149,7 +152,7 @@ def downgrade():
             batch_op.add_column(sa.Column(name, type_, nullable=True))
 
     conn = op.get_bind()
-    complaint = _complaint_table(plain=True, sealed=True)
+    complaint = _complaint_table()
     for row in conn.execute(sa.select(complaint)).mappings().all():
         values = {}
         for name, _type, nullable in COMPLAINT_FIELDS:
@@ -162,7 +165,7 @@ def downgrade():
         if values:
             conn.execute(complaint.update().where(complaint.c.id == row["id"]).values(**values))
 
-    allegation = _allegation_table(plain=True, sealed=True)
+    allegation = _allegation_table()
     for row in conn.execute(sa.select(allegation)).mappings().all():
         key = row["seal_key"]
         values = {}
@@ -188,17 +191,16 @@ def downgrade():
         batch_op.drop_column("seal_key")
 
 
-def _complaint_table(*, plain: bool, sealed: bool) -> sa.Table:
+def _complaint_table() -> sa.Table:
+    """The complaint columns this revision moves, plain and sealed (both exist meanwhile)."""
     columns = [sa.column("id", sa.Integer), sa.column("reference", sa.String)]
     for name, type_, _nullable in COMPLAINT_FIELDS:
-        if plain:
-            columns.append(sa.column(name, type_))
-        if sealed:
-            columns.append(sa.column(f"{name}_ct", sa.Text))
+        columns += [sa.column(name, type_), sa.column(f"{name}_ct", sa.Text)]
     return sa.table("complaint", *columns)
 
 
-def _allegation_table(*, plain: bool, sealed: bool) -> sa.Table:
+def _allegation_table() -> sa.Table:
+    """The allegation columns this revision moves, plain and sealed."""
     columns = [
         sa.column("id", sa.Integer),
         sa.column("seal_key", sa.String),
@@ -206,8 +208,5 @@ def _allegation_table(*, plain: bool, sealed: bool) -> sa.Table:
         sa.column("facts_text_ct", sa.Text),
     ]
     for name, type_, _nullable in ALLEGATION_FIELDS:
-        if plain:
-            columns.append(sa.column(name, type_))
-        if sealed:
-            columns.append(sa.column(f"{name}_ct", sa.Text))
+        columns += [sa.column(name, type_), sa.column(f"{name}_ct", sa.Text)]
     return sa.table("allegation", *columns)
