@@ -272,11 +272,12 @@ def legal_holds():
                 return redirect(url_for("admin.legal_holds"), code=HTTPStatus.SEE_OTHER)
     elif request.method == "POST":
         status = HTTPStatus.UNPROCESSABLE_ENTITY
-    held = db.session.execute(
-        select(Complaint.reference, Complaint.legal_hold_reason, Complaint.status)
-        .where(Complaint.legal_hold.is_(True))
-        .order_by(Complaint.reference)
-    ).all()
+    # The reason is sealed: read whole rows so it can be opened.
+    held = list(
+        db.session.execute(
+            select(Complaint).where(Complaint.legal_hold.is_(True)).order_by(Complaint.reference)
+        ).scalars()
+    )
     return render_template("admin/legal_holds.html", form=form, held=held), status
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -129,10 +131,12 @@ class Complaint(db.Model):
     )
 
     incident_date: Mapped[date] = mapped_column(Date)
-    incident_time: Mapped[str | None] = mapped_column(String(40))
-    incident_place: Mapped[str] = mapped_column(String(300))
+    # Where and when, and which unit, are typed by the complainant: a place can be a home
+    # address, so all three are sealed. The date and agency stay plain for statistics.
+    incident_time_ct: Mapped[str | None] = mapped_column(Text)
+    incident_place_ct: Mapped[str | None] = mapped_column(Text)
     agency: Mapped[Agency] = mapped_column(enum_type(Agency, "agency"))
-    agency_detail: Mapped[str | None] = mapped_column(String(200))
+    agency_detail_ct: Mapped[str | None] = mapped_column(Text)
     narrative_ct: Mapped[str | None] = mapped_column(Text)
     findings_summary_ct: Mapped[str | None] = mapped_column(Text)
     preferred_language: Mapped[str] = mapped_column(String(12), default="en")
@@ -165,7 +169,7 @@ class Complaint(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
-    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_reason_ct: Mapped[str | None] = mapped_column(Text)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -174,6 +178,10 @@ class Complaint(db.Model):
     narrative = Sealed("narrative_ct", row_attr="reference")
     findings_summary = Sealed("findings_summary_ct", row_attr="reference")
     contact_json = Sealed("contact_ct", row_attr="reference")
+    incident_time = Sealed("incident_time_ct", row_attr="reference")
+    incident_place = Sealed("incident_place_ct", row_attr="reference")
+    agency_detail = Sealed("agency_detail_ct", row_attr="reference")
+    legal_hold_reason = Sealed("legal_hold_reason_ct", row_attr="reference")
 
     allegations: Mapped[list[Allegation]] = relationship(
         back_populates="complaint", order_by="Allegation.position", cascade="all, delete-orphan"
@@ -203,8 +211,22 @@ class CaseAssignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Clause facts that are answers from a fixed set (yes/no) or numbers (hours): statistics count
+# them, so they stay plain. Every other fact is free text and is sealed.
+PLAIN_FACTS = frozenset({"warrant_presented", "custody_extended_hours", "copy_given"})
+
+
+def new_seal_key() -> str:
+    """A random name for an allegation row, known before its INSERT gives it an id."""
+    return secrets.token_hex(16)
+
+
 class Allegation(db.Model):
-    """One alleged violation within a complaint, under one clause version."""
+    """One alleged violation within a complaint, under one clause version.
+
+    Its free text (subject, summary, free-text facts) is sealed to ``seal_key``, a random
+    value set when the object is made: the id exists only after the INSERT.
+    """
 
     __tablename__ = "allegation"
     __table_args__ = (
@@ -221,17 +243,44 @@ class Allegation(db.Model):
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), index=True)
     suggested_by: Mapped[str | None] = mapped_column(String(50))
     clause_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    subject: Mapped[str | None] = mapped_column(String(300))
+    seal_key: Mapped[str] = mapped_column(String(32), unique=True, default=new_seal_key)
+    # Officer names or badge numbers.
+    subject_ct: Mapped[str | None] = mapped_column(Text)
     subject_agency: Mapped[Agency | None] = mapped_column(enum_type(Agency, "subject_agency"))
-    summary: Mapped[str | None] = mapped_column(Text)
-    # Facts some clauses need (2c: warrant presented, hours extended; 2e: kind of access; …).
-    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary_ct: Mapped[str | None] = mapped_column(Text)
+    # Facts some clauses need (2c: warrant presented, hours extended; 2e: kind of access; …):
+    # the PLAIN_FACTS here, the free-text ones sealed as JSON in facts_text_ct.
+    plain_facts: Mapped[dict] = mapped_column("facts", JSON, default=dict)
+    facts_text_ct: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[Disposition | None] = mapped_column(enum_type(Disposition, "disposition"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="allegations")
     clause = relationship("Clause")
+
+    subject = Sealed("subject_ct", row_attr="seal_key")
+    summary = Sealed("summary_ct", row_attr="seal_key")
+    facts_text = Sealed("facts_text_ct", row_attr="seal_key")
+
+    def __init__(self, **kwargs) -> None:
+        # The seal key first: sealed attributes among ``kwargs`` are bound to it.
+        self.seal_key = kwargs.pop("seal_key", None) or new_seal_key()
+        super().__init__(**kwargs)
+
+    @property
+    def facts(self) -> dict:
+        """All the clause facts, plain and sealed, as one new dict: change it by assigning a
+        whole dict, not by editing the one returned."""
+        text = self.facts_text
+        return {**(self.plain_facts or {}), **(json.loads(text) if text else {})}
+
+    @facts.setter
+    def facts(self, value: dict) -> None:
+        value = value or {}
+        self.plain_facts = {k: v for k, v in value.items() if k in PLAIN_FACTS}
+        text = {k: v for k, v in value.items() if k not in PLAIN_FACTS}
+        self.facts_text = json.dumps(text, sort_keys=True) if text else None
 
 
 class Attachment(db.Model):

@@ -15,6 +15,7 @@ from complaints_app.authz import Actor, CaseAction, Refused, check
 from complaints_app.crypto import Sealed, newest_key_id, open_bytes, seal_bytes, sealed_key_id
 from complaints_app.extensions import db
 from complaints_app.models import (
+    Allegation,
     Attachment,
     CaseEvent,
     Complaint,
@@ -27,7 +28,7 @@ from complaints_app.services import audit
 from complaints_app.services.uploads import _path, remove
 from complaints_app.timeutil import utcnow
 
-SEALED_MODELS = (Complaint, CaseEvent, Attachment, User)
+SEALED_MODELS = (Complaint, Allegation, CaseEvent, Attachment, User)
 BATCH = 200
 
 
@@ -141,12 +142,14 @@ def purge(complaint: Complaint, actor: Actor) -> None:
     complaint.contact_phone_hash = None
     complaint.contact_method = None
     complaint.safe_to_contact = None
-    complaint.incident_place = ""
-    complaint.incident_time = None
-    complaint.agency_detail = None
+    complaint.incident_place_ct = None
+    complaint.incident_time_ct = None
+    complaint.agency_detail_ct = None
     for allegation in complaint.allegations:
-        allegation.subject = None
-        allegation.summary = None
+        # The free-text facts go; the yes/no and hours facts stay for statistics.
+        allegation.subject_ct = None
+        allegation.summary_ct = None
+        allegation.facts_text_ct = None
     for attachment in complaint.attachments:
         attachment.original_name_ct = None
         if attachment.purged_at is None:
