@@ -215,3 +215,32 @@ ACTION = {
     "reopen": _l("Reopen"),
 }
 _BY_NAME["action"] = ACTION
+
+# Keys of the details recorded with account events and of a revealed contact.
+DETAIL = {
+    "from": _l("From"),
+    "to": _l("To"),
+    "resets": _l("Resets"),
+    "approval": _l("Needs approval"),
+    "change": _l("Change number"),
+    "change_kind": _l("Kind of change"),
+    "approved_by": _l("Approved by account"),
+    "requested_by": _l("Requested by account"),
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "postal": _l("Postal address"),
+    "best_time": _l("Best time to contact"),
+}
+_BY_NAME["detail"] = DETAIL
+
+
+def detail_value(key: str, value: Any) -> str:
+    """A recorded detail's value in words: roles and booleans translated, the rest as is."""
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if key in ("from", "to") and value in _BY_NAME["role"]:
+        return label(value, "role")
+    if isinstance(value, list):
+        return ", ".join(label(v) if isinstance(v, str) else str(v) for v in value)
+    return str(value)

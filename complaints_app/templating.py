@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from complaints_app import labels
 
     app.jinja_env.filters["label"] = labels.label
+    app.jinja_env.filters["detail_value"] = labels.detail_value
     app.jinja_env.globals["allegation_changes"] = labels.allegation_changes
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs

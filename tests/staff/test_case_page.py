@@ -21,6 +21,7 @@ from complaints_app.models import (
     Status,
 )
 from complaints_app.services import audit
+from tests.helpers import hidden_fields, post_complaint, receipt_of, valid_complaint
 from tests.staff.conftest import complaint_by_reference, file_complaint
 from tests.staff.test_workflow import _fields, _form, put_in_status
 
@@ -246,3 +247,19 @@ def test_case_page_shows_words_not_internal_values(
     assert not re.search(r"<dd>\s*en\s*</dd>", body)
     # The clause picker names its clauses with the city filled in.
     assert "{city}" not in body and "[city]" not in body
+
+
+def test_staff_intake_receipt_speaks_to_the_staff_member(db, signed_in):
+    client, _user = signed_in(Role.INTAKE)
+    hidden = hidden_fields(client.get("/staff/intake").get_data(as_text=True))
+    done = client.post("/staff/intake", data={**hidden, **valid_complaint(), "channel": "phone"})
+    html = done.get_data(as_text=True)
+    reference, _code = receipt_of(done)
+    assert "Give the resident these two things" in html
+    assert "Your complaint was received" not in html
+    assert f'href="/staff/cases/{reference}"' in html
+    # The resident filing on the web still reads it as their own receipt.
+    resident = client.application.test_client()
+    own = post_complaint(resident).get_data(as_text=True)
+    assert "Your complaint was received" in own
+    assert "Give the resident" not in own
