@@ -79,6 +79,11 @@ def init_app(app: Flask) -> None:
             "Permission": Permission,
         }
 
+    from complaints_app import labels
+
+    app.jinja_env.filters["label"] = labels.label
+    app.jinja_env.filters["detail_value"] = labels.detail_value
+    app.jinja_env.globals["allegation_changes"] = labels.allegation_changes
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""

@@ -24,7 +24,9 @@ from complaints_app.timeutil import utcnow
 
 
 class Clause(db.Model):
-    """One version of one provision. The row for a code with no ``effective_to`` is current."""
+    """One version of one provision, in force from ``effective_from`` (inclusive) until
+    ``effective_to`` (exclusive). The latest version has no ``effective_to``; it may start
+    in the future, so "in force today" is a date test, not "no end date"."""
 
     __tablename__ = "clause"
     __table_args__ = (
@@ -60,19 +62,24 @@ class Clause(db.Model):
         return f"clause-{self.code}"
 
     @classmethod
-    def current_select(cls):
-        """Current versions of every clause, in ordinance order."""
-        return select(cls).where(cls.effective_to.is_(None)).order_by(cls.position)
+    def in_force_on(cls, on: date):
+        """The SQL condition "this version is in force on ``on``"."""
+        return (cls.effective_from <= on) & (cls.effective_to.is_(None) | (cls.effective_to > on))
+
+    @classmethod
+    def current_select(cls, on: date | None = None):
+        """The version of every clause in force on ``on`` (default: today in the city's time
+        zone), in ordinance order. An amendment dated in the future is not current yet."""
+        if on is None:
+            from complaints_app.timeutil import city_today
+
+            on = city_today()
+        return select(cls).where(cls.in_force_on(on)).order_by(cls.position)
 
     @classmethod
     def in_force_select(cls, code: str, on: date):
         """The version of ``code`` in force on ``on``."""
-        return (
-            select(cls)
-            .where(cls.code == code, cls.effective_from <= on)
-            .where((cls.effective_to.is_(None)) | (cls.effective_to > on))
-            .limit(1)
-        )
+        return select(cls).where(cls.code == code, cls.in_force_on(on)).limit(1)
 
 
 class GuidedQuestion(db.Model):

@@ -139,7 +139,10 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
         data=lambda files: _intake_data(form, token, channel(form), files, filed_by),
     )
     if result.filed:
-        return render_template("public/receipt.html", receipt=result.receipt)
+        # Staff intake reads the receipt out to the resident: it speaks to the staff member.
+        return render_template(
+            "public/receipt.html", receipt=result.receipt, for_staff=filed_by is not None
+        )
     form.keep_files.choices = [(f.id, f.name) for f in result.kept]
     form.keep_files.data = result.keep
     form.evidence.errors = [*form.evidence.errors, *result.file_errors]

@@ -5,10 +5,11 @@ and writes a case event; nothing here commits."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from complaints_app.authz import (
     Actor,
@@ -119,6 +120,22 @@ def _allegation_state(allegation: Allegation) -> dict:
     }
 
 
+class ReasonRequired(Refused):
+    """A change that must say why was posted without a reason; the form shows this at its
+    reason field."""
+
+
+def _event_state(state: dict) -> dict:
+    # The subject is personal data (an officer's name): the event says only whether one is
+    # given, never what it is.
+    return {
+        "clause": state["clause"],
+        "confirmed": state["confirmed"],
+        "disposition": state["disposition"],
+        "subject": "given" if state["subject"] else "none",
+    }
+
+
 def update_allegation(
     allegation: Allegation,
     actor: User,
@@ -132,7 +149,8 @@ def update_allegation(
 ) -> None:
     """Confirm or change an allegation's clause, subject, facts or disposition. Each kind of
     change is its own permission; the clause is the version in force on the incident date;
-    the reason lands in the timeline."""
+    the reason lands in the timeline. Recording the first disposition needs no reason; every
+    other change (a recorded disposition changed, a clause, subject or facts) does."""
     complaint = allegation.complaint
     before = _allegation_state(allegation)
     facts = {k: v for k, v in facts.items() if v not in (None, "")}
@@ -158,6 +176,13 @@ def update_allegation(
     after = _allegation_state(allegation)
     if after == before:
         raise Refused(_("Nothing was changed."))
+    first_disposition_only = before["disposition"] is None and all(
+        before[k] == after[k] for k in after if k != "disposition"
+    )
+    if not first_disposition_only and not (reason or "").strip():
+        if before["disposition"] is not None and after["disposition"] != before["disposition"]:
+            raise ReasonRequired(_("Say why you change the recorded disposition."))
+        raise ReasonRequired(_("Say why you are changing this allegation."))
     kind = (
         EventKind.CLAUSE_CHANGED
         if (before["clause"], before["confirmed"]) != (after["clause"], after["confirmed"])
@@ -169,17 +194,28 @@ def update_allegation(
         actor=actor,
         data={
             "allegation_id": allegation.id,
-            "before": {k: before[k] for k in ("clause", "confirmed", "disposition")},
-            "after": {k: after[k] for k in ("clause", "confirmed", "disposition")},
+            "before": _event_state(before),
+            "after": _event_state(after),
+            "subject_changed": before["subject"] != after["subject"],
+            "facts_changed": before["facts"] != after["facts"],
         },
-        body=reason.strip(),
+        body=(reason or "").strip() or None,
     )
     complaint.updated_at = utcnow()  # the case's version moves with its parts
 
 
-def add_allegation(complaint: Complaint, actor: User, clause_code: str, reason: str) -> Allegation:
-    """A further allegation found by staff, under a clause. Intake and supervisors confirm
-    its clause by adding it; one an investigator adds waits for their confirmation."""
+def add_allegation(
+    complaint: Complaint,
+    actor: User,
+    clause_code: str,
+    reason: str,
+    *,
+    subject: str | None = None,
+    summary: str | None = None,
+) -> Allegation:
+    """A further allegation found by staff, under a clause, with its subject (officer name or
+    badge, if known) and a summary. Intake and supervisors confirm its clause by adding it;
+    one an investigator adds waits for their confirmation."""
     check(actor, complaint, CaseAction.ADD_ALLEGATION)
     if not (reason or "").strip():
         raise Refused(_("Say why you add this allegation."))
@@ -190,6 +226,8 @@ def add_allegation(complaint: Complaint, actor: User, clause_code: str, reason: 
         complaint=complaint,
         clause=clause,
         clause_confirmed=can(actor, complaint, CaseAction.CONFIRM_CLAUSE),
+        subject=(subject or "").strip() or None,
+        summary=(summary or "").strip() or None,
         subject_agency=complaint.agency,
         position=max((a.position for a in complaint.allegations), default=0) + 1,
     )
@@ -226,6 +264,58 @@ def remove_allegation(allegation: Allegation, actor: User, reason: str) -> None:
     complaint.updated_at = utcnow()
 
 
+TIMELINE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a case's timeline, newest first."""
+
+    events: list[CaseEvent]
+    page: int
+    pages: int
+    total: int
+    with_views: bool
+    views_hidden: int
+    last_seq: int  # the newest event of any kind, for the conflict check
+
+
+def timeline_page(
+    complaint: Complaint, *, page: int = 1, with_views: bool = False, size: int = 0
+) -> TimelinePage:
+    """A page of the case's timeline, newest first, in a fixed number of queries whatever its
+    length. "Case viewed" entries stay in the audit but are left out unless asked for, so the
+    page does not grow with how often the case was opened. A page past the end gives the
+    last page."""
+    size = size or TIMELINE_PAGE_SIZE
+    views = func.count(CaseEvent.id).filter(CaseEvent.kind == EventKind.CASE_VIEWED)
+    total_all, total_views, last_seq = db.session.execute(
+        select(func.count(CaseEvent.id), views, func.max(CaseEvent.id)).where(
+            CaseEvent.complaint_id == complaint.id
+        )
+    ).one()
+    total = total_all if with_views else total_all - total_views
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    stmt = select(CaseEvent).where(CaseEvent.complaint_id == complaint.id)
+    if not with_views:
+        stmt = stmt.where(CaseEvent.kind != EventKind.CASE_VIEWED)
+    events = list(
+        db.session.execute(
+            stmt.order_by(CaseEvent.id.desc()).limit(size).offset((page - 1) * size)
+        ).scalars()
+    )
+    return TimelinePage(
+        events=events,
+        page=page,
+        pages=pages,
+        total=total,
+        with_views=with_views,
+        views_hidden=0 if with_views else total_views,
+        last_seq=last_seq or 0,
+    )
+
+
 def events_since(complaint: Complaint, seen: str | int | None) -> list[CaseEvent]:
     """Events written after the one a person last saw (for the conflict page)."""
     try:
@@ -243,9 +333,11 @@ def events_since(complaint: Complaint, seen: str | int | None) -> list[CaseEvent
 
 
 def clause_choices() -> list[tuple[str, str]]:
-    """Current clauses for the staff pickers."""
+    """Clauses in force today for the staff pickers, their names' placeholders filled."""
+    from complaints_app.templating import policy_text
+
     rows = db.session.execute(Clause.current_select()).scalars()
-    return [(c.code, f"{c.section}: {c.title}") for c in rows]
+    return [(c.code, f"{c.section}: {policy_text(c.title)}") for c in rows]
 
 
 def duplicate_hints(complaint: Complaint, actor: Actor) -> list[Complaint]:

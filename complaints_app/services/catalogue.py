@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from complaints_app.extensions import db
 from complaints_app.models import Clause, GuidedQuestion
+from complaints_app.timeutil import city_today
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "clauses.json"
 # The first versions cover every incident a resident could still report; amendments made by
@@ -65,18 +66,22 @@ def seed() -> SeedResult:
     return SeedResult(created=created, unchanged=len(existing))
 
 
-def current_clauses() -> list[Clause]:
-    """Current versions of every clause with their questions, in ordinance order."""
-    stmt = Clause.current_select().options(selectinload(Clause.questions))
+def current_clauses(today: date | None = None) -> list[Clause]:
+    """The version of every clause in force ``today`` (default: the city's today) with its
+    questions, in ordinance order. An amendment takes effect on its date, not when saved."""
+    stmt = Clause.current_select(today).options(selectinload(Clause.questions))
     return list(db.session.execute(stmt).scalars())
 
 
-def current_questions() -> list[GuidedQuestion]:
-    """The intake questions of the current, complaint-eligible clauses, in order."""
+def current_questions(today: date | None = None) -> list[GuidedQuestion]:
+    """The intake questions of the complaint-eligible clause versions in force ``today``
+    (default: the city's today), in order."""
+    if today is None:
+        today = city_today()
     stmt = (
         select(GuidedQuestion)
         .join(Clause)
-        .where(Clause.effective_to.is_(None), Clause.complaint_eligible.is_(True))
+        .where(Clause.in_force_on(today), Clause.complaint_eligible.is_(True))
         .order_by(GuidedQuestion.position)
     )
     return list(db.session.execute(stmt).scalars())

@@ -181,18 +181,24 @@ class AllegationForm(VersionedForm):
         choices=[("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No"))],
         validators=[Optional()],
     )
+    # Optional here: the service decides when a reason is needed (not for a first
+    # disposition) and its refusal is shown at this field.
     reason = StringField(
         _l("Reason for the change"),
-        validators=[
-            InputRequired(_l("Say why you are changing this allegation.")),
-            Length(max=500),
-        ],
+        description=_l("Needed for every change except recording the first disposition."),
+        validators=[Optional(), Length(max=500)],
     )
 
 
 class AddAllegationForm(VersionedForm):
     clause = SelectField(
         _l("Clause"), choices=[], validators=[InputRequired(_l("Choose the clause."))]
+    )
+    subject = StringField(
+        _l("Subject (officer name or badge, if known)"), validators=[Optional(), Length(max=300)]
+    )
+    summary = TextAreaField(
+        _l("What happened (summary)"), validators=[Optional(), Length(max=5000)]
     )
     reason = StringField(
         _l("Why add this allegation?"),

@@ -23,9 +23,9 @@ from complaints_app.authz import (
     requires,
 )
 from complaints_app.extensions import db
+from complaints_app.labels import label
 from complaints_app.models import (
     Agency,
-    CaseEvent,
     Channel,
     Complaint,
     Disposition,
@@ -180,14 +180,13 @@ def _render_case(
     clause_choices = [("", _("Not chosen")), *casework.clause_choices()]
     forms = forms or {}
     base = {"version": complaint.version}
-    events = list(
-        db.session.execute(
-            select(CaseEvent)
-            .where(CaseEvent.complaint_id == complaint.id)
-            .order_by(CaseEvent.id.desc())
-        ).scalars()
+    timeline = casework.timeline_page(
+        complaint,
+        page=request.args.get("page", 1, type=int) or 1,
+        with_views=request.args.get("views") == "1",
     )
-    base["seen_seq"] = events[0].id if events else 0
+    events = timeline.events
+    base["seen_seq"] = timeline.last_seq
 
     def make(cls, key, **data):
         return forms.get(key) or cls(formdata=None, **base, **data)
@@ -231,8 +230,10 @@ def _render_case(
         "staff/case.html",
         complaint=complaint,
         events=events,
+        timeline=timeline,
         names={u.id: u.display_name or u.email for u in users},
         actions=actions,
+        action_groups=_action_groups(complaint, actions),
         action_forms=action_forms,
         overdue=queue.is_overdue(complaint),
         allegation_forms=allegation_forms,
@@ -252,6 +253,18 @@ def _render_case(
         merged_here=casework.merged_into(complaint, actor),
         hold_form=make(LegalHoldForm, "legal_hold", hold=complaint.legal_hold),
     ), status
+
+
+def _action_groups(complaint: Complaint, actions: list) -> list[tuple[str, list]]:
+    """The steps offered, under headings: those of the case's current status, then those
+    open at any stage (withdraw). Empty groups are left out."""
+    own = [a for a in actions if len(a.sources) == 1]
+    general = [a for a in actions if len(a.sources) != 1]
+    groups = [
+        (_("In %(status)s", status=label(complaint.status)), own),
+        (_("At any open stage"), general),
+    ]
+    return [(heading, group) for heading, group in groups if group]
 
 
 @bp.get("/cases/<reference>")
@@ -358,6 +371,13 @@ def allegation(reference: str, allegation_id: int):
     form.clause.choices = [("", ""), *casework.clause_choices()]
 
     def update(complaint: Complaint) -> None:
+        try:
+            _update(complaint)
+        except casework.ReasonRequired as exc:
+            form.reason.errors = [exc.message]
+            raise
+
+    def _update(complaint: Complaint) -> None:
         casework.update_allegation(
             _allegation_of(complaint, allegation_id),
             current_user,
@@ -392,7 +412,14 @@ def add_allegation(reference: str):
     form.clause.choices = [("", ""), *casework.clause_choices()]
 
     def add(complaint: Complaint) -> None:
-        casework.add_allegation(complaint, current_user, form.clause.data, form.reason.data)
+        casework.add_allegation(
+            complaint,
+            current_user,
+            form.clause.data,
+            form.reason.data,
+            subject=form.subject.data,
+            summary=form.summary.data,
+        )
 
     return _operate(reference, "add_allegation", form, add, done=_("Allegation added."))
 

@@ -104,7 +104,9 @@ def test_complainant_replies_and_withdraws(client, db):
     db.session.refresh(complaint)
     assert complaint.status == Status.CLOSED
     assert complaint.closure_reason.value == "withdrawn"
-    kinds = [e.kind.value for e in db.session.execute(select(CaseEvent)).scalars()]
+    kinds = [
+        e.kind.value for e in db.session.execute(select(CaseEvent).order_by(CaseEvent.id)).scalars()
+    ]
     assert kinds == ["submitted", "message_from_complainant", "status_changed"]
 
 

@@ -248,7 +248,10 @@ def test_stale_version_is_a_conflict(db, staff):
 def _form(html: str, action_path: str) -> str:
     """The HTML of the form that posts to ``action_path``."""
     match = re.search(
-        r'<form[^>]*action="' + re.escape(action_path) + r'"[^>]*>(.*?)</form>', html, re.S
+        # An action may end in a fragment (the part of the page the answer opens at).
+        r'<form[^>]*action="' + re.escape(action_path) + r'(?:#[^"]*)?"[^>]*>(.*?)</form>',
+        html,
+        re.S,
     )
     assert match, f"no form posting to {action_path}"
     return match.group(1)
