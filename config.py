@@ -75,6 +75,8 @@ class Config:
     URGENT_ACK_HOURS = _int("URGENT_ACK_HOURS", 4)
     INVESTIGATION_DAYS = _int("INVESTIGATION_DAYS", 90)
     URGENT_HOTLINE = os.environ.get("URGENT_HOTLINE", "")
+    # Where else a complainant can turn, added to every outcome message (e.g. a legal aid line).
+    OUTCOME_HELP = os.environ.get("OUTCOME_HELP", "")
     SUPPRESSION_THRESHOLD = _int("SUPPRESSION_THRESHOLD", 5)
     RETENTION_DAYS = _int("RETENTION_DAYS", 365 * 3)
     REFERENCE_PREFIX = os.environ.get("REFERENCE_PREFIX", "TA")

@@ -255,6 +255,7 @@ def _case_page(
         status_name=name,
         status_sentence=sentence,
         events=complainant.public_timeline(complaint, g.case_actor),
+        status_words=complainant.status_change_words,
         reply_form=reply_form or ReplyForm(),
         withdraw_form=withdraw_form or WithdrawForm(),
         leave_form=EmptyForm(),
@@ -337,7 +338,7 @@ def track_leave():
             return _case_page(complaint, status=HTTPStatus.BAD_REQUEST)
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
     sessions.end(GrantKind.TRACK)
-    flash(_("You have left your case on this device."))
+    flash(_("Your case is no longer open on this device."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
 
