@@ -108,6 +108,9 @@ class Config:
     # A case opened with its tracking code closes after this long unused, and this long after
     # it was opened whatever happens (both enforced by the server, not the cookie).
     TRACK_IDLE_MINUTES = _int("TRACK_IDLE_MINUTES", 10)
+    # How long a re-post of a filed form (a double click, a reload) shows its receipt again to
+    # the browser session that first saw it.
+    RECEIPT_REPEAT_MINUTES = _int("RECEIPT_REPEAT_MINUTES", 5)
     TRACK_MAX_MINUTES = _int("TRACK_MAX_MINUTES", 120)
     SUBMIT_LIMIT_PER_CLIENT = os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "20 per hour")
 

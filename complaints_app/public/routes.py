@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from http import HTTPStatus
 
@@ -41,9 +42,9 @@ from complaints_app.services import (
     uploads,
     workflow,
 )
-from complaints_app.services.intake import Contact, IntakeData
+from complaints_app.services.intake import Contact, IntakeData, Receipt
 from complaints_app.throttle import failed_attempts, record_failure
-from complaints_app.timeutil import city_today
+from complaints_app.timeutil import city_today, utcnow
 
 log = logging.getLogger(__name__)
 # The signed cookie holds only a random grant id under this key; the case it opens, and
@@ -111,7 +112,8 @@ def _contact(form: ComplaintForm) -> Contact | None:
 @limiter.limit(lambda: current_app.config["SUBMIT_LIMIT_PER_CLIENT"], methods=["POST"])
 def new_complaint():
     """The guided complaint form. Errors keep every value typed and every file attached;
-    posting the same form twice files one case and shows the same receipt."""
+    posting the same form twice files one case, and shows its receipt again only to the browser
+    session that first saw it, for a few minutes."""
     return complaint_form_flow(ComplaintForm(), channel=lambda form: Channel.WEB)
 
 
@@ -139,7 +141,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
         data=lambda files: _intake_data(form, token, channel(form), files, filed_by),
     )
     if result.filed:
-        return render_template("public/receipt.html", receipt=result.receipt)
+        return _receipt_page(token, result.receipt)
     form.keep_files.choices = [(f.id, f.name) for f in result.kept]
     form.keep_files.data = result.keep
     form.evidence.errors = [*form.evidence.errors, *result.file_errors]
@@ -153,6 +155,40 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
             files_lost=result.files_lost,
         )
     return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+# Receipts this browser session was shown, by a digest of the one-time form token (never the
+# tracking code), with when: a double click or a reload within RECEIPT_REPEAT_MINUTES shows the
+# receipt again; any other re-post of the token only learns that the complaint was filed.
+RECEIPTS_SHOWN_KEY = "receipts_shown"
+
+
+def _receipt_mark(token: str) -> str:
+    return hashlib.sha256(b"receipt-shown:" + token.encode()).hexdigest()[:32]
+
+
+def _receipts_shown() -> dict[str, int]:
+    """This session's receipt marks still within the repeat window (older ones are dropped)."""
+    now = int(utcnow().timestamp())
+    window = current_app.config["RECEIPT_REPEAT_MINUTES"] * 60
+    marks = session.get(RECEIPTS_SHOWN_KEY) or {}
+    return {k: t for k, t in marks.items() if isinstance(t, int) and 0 <= now - t <= window}
+
+
+def _receipt_page(token: str, receipt: Receipt):
+    """The receipt of a filed form. The tracking code is shown when the case was filed by this
+    post, or again to the browser session it was first shown to, for a few minutes; from any
+    other session, or later, the page says the complaint was already filed, without the code."""
+    marks = _receipts_shown()
+    mark = _receipt_mark(token)
+    if not receipt.already_filed:
+        marks[mark] = int(utcnow().timestamp())
+        session[RECEIPTS_SHOWN_KEY] = marks
+        return render_template("public/receipt.html", receipt=receipt)
+    session[RECEIPTS_SHOWN_KEY] = marks
+    if mark in marks:
+        return render_template("public/receipt.html", receipt=receipt)
+    return render_template("public/receipt.html", receipt=None), HTTPStatus.CONFLICT
 
 
 def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed_by) -> IntakeData:
