@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import timedelta
 from http import HTTPStatus
 
 from flask import (
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from complaints_app import sessions, uow
 from complaints_app.authz import CaseAction, Complainant, Refused, can
@@ -127,6 +128,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     if request.method == "GET" or not token:
         form.submission_token.data = tracking.new_submission_token()
         token = form.submission_token.data
+        _remember_form(token)
     kept = filing.kept_files(token)
     form.keep_files.choices = [(f.id, f.name) for f in kept]
     if request.method == "GET":
@@ -157,36 +159,40 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
-# Receipts this browser session was shown, by a digest of the one-time form token (never the
-# tracking code), with when: a double click or a reload within RECEIPT_REPEAT_MINUTES shows the
-# receipt again; any other re-post of the token only learns that the complaint was filed.
-RECEIPTS_SHOWN_KEY = "receipts_shown"
+# The one-time form tokens this browser session was given (a digest of each, never the tracking
+# code), newest last. A re-post of a filed form (a double click, even two posts racing, or a
+# reload) shows the receipt again only to a session holding its token, and only within
+# RECEIPT_REPEAT_MINUTES of the filing; anyone else, or later, only learns it was filed.
+FORMS_GIVEN_KEY = "forms_given"
+FORMS_GIVEN_KEPT = 10
 
 
-def _receipt_mark(token: str) -> str:
-    return hashlib.sha256(b"receipt-shown:" + token.encode()).hexdigest()[:32]
+def _form_mark(token: str) -> str:
+    return hashlib.sha256(b"form-given:" + token.encode()).hexdigest()[:32]
 
 
-def _receipts_shown() -> dict[str, int]:
-    """This session's receipt marks still within the repeat window (older ones are dropped)."""
-    now = int(utcnow().timestamp())
-    window = current_app.config["RECEIPT_REPEAT_MINUTES"] * 60
-    marks = session.get(RECEIPTS_SHOWN_KEY) or {}
-    return {k: t for k, t in marks.items() if isinstance(t, int) and 0 <= now - t <= window}
+def _remember_form(token: str) -> None:
+    """Mark in this session that it holds ``token`` (the newest few are kept)."""
+    marks = [m for m in session.get(FORMS_GIVEN_KEY) or [] if isinstance(m, str)]
+    mark = _form_mark(token)
+    if mark not in marks:
+        session[FORMS_GIVEN_KEY] = [*marks, mark][-FORMS_GIVEN_KEPT:]
 
 
 def _receipt_page(token: str, receipt: Receipt):
     """The receipt of a filed form. The tracking code is shown when the case was filed by this
-    post, or again to the browser session it was first shown to, for a few minutes; from any
-    other session, or later, the page says the complaint was already filed, without the code."""
-    marks = _receipts_shown()
-    mark = _receipt_mark(token)
+    post, or again to the browser session holding the form for a few minutes after filing;
+    from any other session, or later, the page says the complaint was already sent, without
+    reference or code."""
     if not receipt.already_filed:
-        marks[mark] = int(utcnow().timestamp())
-        session[RECEIPTS_SHOWN_KEY] = marks
+        _remember_form(token)
         return render_template("public/receipt.html", receipt=receipt)
-    session[RECEIPTS_SHOWN_KEY] = marks
-    if mark in marks:
+    filed_at = db.session.execute(
+        select(Complaint.received_at).where(Complaint.reference == receipt.reference)
+    ).scalar_one_or_none()
+    window = timedelta(minutes=current_app.config["RECEIPT_REPEAT_MINUTES"])
+    recent = filed_at is not None and utcnow() - filed_at <= window
+    if recent and _form_mark(token) in (session.get(FORMS_GIVEN_KEY) or []):
         return render_template("public/receipt.html", receipt=receipt)
     return render_template("public/receipt.html", receipt=None), HTTPStatus.CONFLICT
 

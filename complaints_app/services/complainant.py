@@ -50,7 +50,7 @@ def status_text(complaint: Complaint) -> tuple[str, str]:
     name, sentence = STATUS_TEXT[complaint.status]
     if complaint.status == Status.CLOSED and complaint.closure_reason is not None:
         sentence = _(
-            "Your complaint was closed: %(why)s. The messages below explain the outcome.",
+            "Your complaint was closed: %(why)s. You can still read everything about it here.",
             why=outcome.closure_plain(complaint.closure_reason),
         )
     return name, sentence

@@ -4,13 +4,14 @@ complaint was already filed, without its reference or code."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from sqlalchemy import func, select
 
 from complaints_app.models import Complaint
-from complaints_app.public.routes import RECEIPTS_SHOWN_KEY
+from complaints_app.public.routes import FORMS_GIVEN_KEY
 from tests.helpers import open_form, post_complaint, receipt_of
 
 ALREADY = "This complaint was already sent"
@@ -54,13 +55,22 @@ def test_same_browser_later_is_not_shown_the_code(app, client, db, minutes_later
     assert app.config["RECEIPT_REPEAT_MINUTES"] == 5
     hidden = open_form(client)
     reference, code = receipt_of(post_complaint(client, hidden=hidden))
-    with client.session_transaction() as session:
-        marks = session[RECEIPTS_SHOWN_KEY]
-        session[RECEIPTS_SHOWN_KEY] = {k: t - minutes_later * 60 for k, t in marks.items()}
+    complaint = db.session.execute(select(Complaint)).scalar_one()
+    complaint.received_at -= timedelta(minutes=minutes_later)
+    db.session.commit()
     response = post_complaint(client, hidden=hidden)
     html = response.get_data(as_text=True)
     assert response.status_code == HTTPStatus.CONFLICT
     assert ALREADY in html and code not in html and reference not in html
+
+
+def test_same_browser_within_the_window_is_shown_the_code(app, client, db):
+    hidden = open_form(client)
+    first = receipt_of(post_complaint(client, hidden=hidden))
+    complaint = db.session.execute(select(Complaint)).scalar_one()
+    complaint.received_at -= timedelta(minutes=4)
+    db.session.commit()
+    assert receipt_of(post_complaint(client, hidden=hidden)) == first
 
 
 def test_the_session_marker_holds_neither_code_nor_reference(client, db):
@@ -68,6 +78,6 @@ def test_the_session_marker_holds_neither_code_nor_reference(client, db):
     reference, code = receipt_of(post_complaint(client, hidden=hidden))
     with client.session_transaction() as session:
         stored = repr(dict(session))
-    assert RECEIPTS_SHOWN_KEY in stored
+    assert FORMS_GIVEN_KEY in stored
     for secret in (code, code.replace("-", ""), reference, hidden["submission_token"]):
         assert secret not in stored
