@@ -83,7 +83,10 @@ def _allegation_plain(allegation: Allegation, *, with_finding: bool) -> str:
 
 
 def _allegations_plain(complaint: Complaint, *, with_finding: bool) -> str:
-    return "\n".join(_allegation_plain(a, with_finding=with_finding) for a in complaint.allegations)
+    # One paragraph per allegation: the tracking page shows blank-line-separated paragraphs.
+    return "\n\n".join(
+        _allegation_plain(a, with_finding=with_finding) for a in complaint.allegations
+    )
 
 
 def _elsewhere() -> str:
