@@ -75,6 +75,8 @@ class Config:
     URGENT_ACK_HOURS = _int("URGENT_ACK_HOURS", 4)
     INVESTIGATION_DAYS = _int("INVESTIGATION_DAYS", 90)
     URGENT_HOTLINE = os.environ.get("URGENT_HOTLINE", "")
+    # Where else a complainant can turn, added to every outcome message (e.g. a legal aid line).
+    OUTCOME_HELP = os.environ.get("OUTCOME_HELP", "")
     SUPPRESSION_THRESHOLD = _int("SUPPRESSION_THRESHOLD", 5)
     RETENTION_DAYS = _int("RETENTION_DAYS", 365 * 3)
     REFERENCE_PREFIX = os.environ.get("REFERENCE_PREFIX", "TA")
@@ -106,6 +108,9 @@ class Config:
     # A case opened with its tracking code closes after this long unused, and this long after
     # it was opened whatever happens (both enforced by the server, not the cookie).
     TRACK_IDLE_MINUTES = _int("TRACK_IDLE_MINUTES", 10)
+    # How long a re-post of a filed form (a double click, a reload) shows its receipt again to
+    # the browser session that first saw it.
+    RECEIPT_REPEAT_MINUTES = _int("RECEIPT_REPEAT_MINUTES", 5)
     TRACK_MAX_MINUTES = _int("TRACK_MAX_MINUTES", 120)
     SUBMIT_LIMIT_PER_CLIENT = os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "20 per hour")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from datetime import timedelta
 from http import HTTPStatus
 
 from flask import (
@@ -17,7 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from complaints_app import sessions, uow
 from complaints_app.authz import CaseAction, Complainant, Refused, can
@@ -41,9 +43,9 @@ from complaints_app.services import (
     uploads,
     workflow,
 )
-from complaints_app.services.intake import Contact, IntakeData
+from complaints_app.services.intake import Contact, IntakeData, Receipt
 from complaints_app.throttle import failed_attempts, record_failure
-from complaints_app.timeutil import city_today
+from complaints_app.timeutil import city_today, utcnow
 
 log = logging.getLogger(__name__)
 # The signed cookie holds only a random grant id under this key; the case it opens, and
@@ -111,7 +113,8 @@ def _contact(form: ComplaintForm) -> Contact | None:
 @limiter.limit(lambda: current_app.config["SUBMIT_LIMIT_PER_CLIENT"], methods=["POST"])
 def new_complaint():
     """The guided complaint form. Errors keep every value typed and every file attached;
-    posting the same form twice files one case and shows the same receipt."""
+    posting the same form twice files one case, and shows its receipt again only to the browser
+    session that first saw it, for a few minutes."""
     return complaint_form_flow(ComplaintForm(), channel=lambda form: Channel.WEB)
 
 
@@ -125,6 +128,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     if request.method == "GET" or not token:
         form.submission_token.data = tracking.new_submission_token()
         token = form.submission_token.data
+        _remember_form(token)
     kept = filing.kept_files(token)
     form.keep_files.choices = [(f.id, f.name) for f in kept]
     if request.method == "GET":
@@ -140,9 +144,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     )
     if result.filed:
         # Staff intake reads the receipt out to the resident: it speaks to the staff member.
-        return render_template(
-            "public/receipt.html", receipt=result.receipt, for_staff=filed_by is not None
-        )
+        return _receipt_page(token, result.receipt, for_staff=filed_by is not None)
     form.keep_files.choices = [(f.id, f.name) for f in result.kept]
     form.keep_files.data = result.keep
     form.evidence.errors = [*form.evidence.errors, *result.file_errors]
@@ -156,6 +158,44 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
             files_lost=result.files_lost,
         )
     return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY)
+
+
+# The one-time form tokens this browser session was given (a digest of each, never the tracking
+# code), newest last. A re-post of a filed form (a double click, even two posts racing, or a
+# reload) shows the receipt again only to a session holding its token, and only within
+# RECEIPT_REPEAT_MINUTES of the filing; anyone else, or later, only learns it was filed.
+FORMS_GIVEN_KEY = "forms_given"
+FORMS_GIVEN_KEPT = 10
+
+
+def _form_mark(token: str) -> str:
+    return hashlib.sha256(b"form-given:" + token.encode()).hexdigest()[:32]
+
+
+def _remember_form(token: str) -> None:
+    """Mark in this session that it holds ``token`` (the newest few are kept)."""
+    marks = [m for m in session.get(FORMS_GIVEN_KEY) or [] if isinstance(m, str)]
+    mark = _form_mark(token)
+    if mark not in marks:
+        session[FORMS_GIVEN_KEY] = [*marks, mark][-FORMS_GIVEN_KEPT:]
+
+
+def _receipt_page(token: str, receipt: Receipt, *, for_staff: bool = False):
+    """The receipt of a filed form. The tracking code is shown when the case was filed by this
+    post, or again to the browser session holding the form for a few minutes after filing;
+    from any other session, or later, the page says the complaint was already sent, without
+    reference or code."""
+    if not receipt.already_filed:
+        _remember_form(token)
+        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff)
+    filed_at = db.session.execute(
+        select(Complaint.received_at).where(Complaint.reference == receipt.reference)
+    ).scalar_one_or_none()
+    window = timedelta(minutes=current_app.config["RECEIPT_REPEAT_MINUTES"])
+    recent = filed_at is not None and utcnow() - filed_at <= window
+    if recent and _form_mark(token) in (session.get(FORMS_GIVEN_KEY) or []):
+        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff)
+    return render_template("public/receipt.html", receipt=None), HTTPStatus.CONFLICT
 
 
 def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed_by) -> IntakeData:
@@ -258,6 +298,7 @@ def _case_page(
         status_name=name,
         status_sentence=sentence,
         events=complainant.public_timeline(complaint, g.case_actor),
+        status_words=complainant.status_change_words,
         reply_form=reply_form or ReplyForm(),
         withdraw_form=withdraw_form or WithdrawForm(),
         leave_form=EmptyForm(),
@@ -340,7 +381,7 @@ def track_leave():
             return _case_page(complaint, status=HTTPStatus.BAD_REQUEST)
         return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
     sessions.end(GrantKind.TRACK)
-    flash(_("You have left your case on this device."))
+    flash(_("Your case is no longer open on this device."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
 

@@ -47,7 +47,7 @@ from complaints_app.models import (
     User,
     Visibility,
 )
-from complaints_app.services import audit
+from complaints_app.services import audit, outcome
 from complaints_app.timeutil import utcnow
 
 TransitionRefused = Refused  # the name the workflow's callers know refusals by
@@ -167,6 +167,11 @@ def _write_to_complainant(complaint: Complaint, actor: User, text: str) -> None:
     )
 
 
+def _require_message(message: str) -> None:
+    if not (message or "").strip():
+        raise Refused(_("Write the message to the complainant."))
+
+
 def resume_clock(complaint: Complaint) -> None:
     """The complainant answered: the time spent waiting on them is added back to the deadline."""
     if complaint.waiting_since is None:
@@ -236,15 +241,17 @@ def screen_out(
     complaint: Complaint,
     actor: User,
     reason: ClosureReason,
+    message: str,
     *,
-    note: str = "",
     merged_into: Complaint | None = None,
     version: int | None = None,
 ) -> None:
-    """Triage → closed, with a closure reason; a duplicate names the surviving case."""
+    """Triage → closed, with a closure reason and a message to the complainant, which starts
+    with the reason in plain words; a duplicate names the surviving case (to staff only)."""
     spec = _begin(complaint, "screen_out", actor, version)
     if reason not in SCREEN_OUT_REASONS:
         raise Refused(_("Choose why this case is screened out."))
+    _require_message(message)
     if reason == ClosureReason.DUPLICATE:
         if merged_into is None or merged_into.id == complaint.id:
             raise Refused(_("Name the case this one duplicates."))
@@ -258,9 +265,13 @@ def screen_out(
         spec,
         actor=actor,
         data={"reason": reason.value},
-        body=note.strip() or None,
         visibility=Visibility.COMPLAINANT,
         closure=reason,
+    )
+    _write_to_complainant(
+        complaint,
+        actor,
+        outcome.screen_out_reason_sentence(reason) + "\n\n" + message.strip(),
     )
     if merged_into is not None and reason == ClosureReason.DUPLICATE:
         audit.record(
@@ -304,13 +315,16 @@ def return_findings(
     _move(complaint, spec, actor=actor, body=reason.strip(), visibility=Visibility.INTERNAL)
 
 
-def approve(complaint: Complaint, actor: User, *, version: int | None = None) -> None:
-    """Review → closed, by a supervisor; every clause must be confirmed and decided."""
+def approve(complaint: Complaint, actor: User, message: str, *, version: int | None = None) -> None:
+    """Review → closed, by a supervisor; every clause must be confirmed and decided, and the
+    outcome message (``outcome.approval_message`` edited as needed) is recorded for the
+    complainant to read."""
     spec = _begin(complaint, "approve", actor, version)
     if _unconfirmed(complaint) or any(a.disposition is None for a in complaint.allegations):
         raise Refused(
             _("Every allegation needs a confirmed clause and a disposition; return the findings.")
         )
+    _require_message(message)
     _move(
         complaint,
         spec,
@@ -318,19 +332,28 @@ def approve(complaint: Complaint, actor: User, *, version: int | None = None) ->
         data={"reason": "findings_approved"},
         closure=ClosureReason.FINDINGS_APPROVED,
     )
+    _write_to_complainant(complaint, actor, message)
 
 
 def withdraw(
-    complaint: Complaint, actor: Actor, note: str = "", *, version: int | None = None
+    complaint: Complaint,
+    actor: Actor,
+    note: str = "",
+    *,
+    message: str = "",
+    version: int | None = None,
 ) -> None:
     """Close an open case at the complainant's wish. The complainant (or their organisation)
-    withdraws it themselves; staff record a withdrawal they were told of, saying how."""
+    withdraws it themselves; staff record a withdrawal they were told of, saying how (an
+    internal note) and writing to the complainant (``message``)."""
     spec = _begin(complaint, "withdraw", actor, version)
     by_client = isinstance(actor, Complainant) or (
         isinstance(actor, User) and can(actor, complaint, CaseAction.TRACK)
     )
-    if not by_client and not (note or "").strip():
-        raise Refused(_("Say how the complainant withdrew."))
+    if not by_client:
+        if not (note or "").strip():
+            raise Refused(_("Say how the complainant withdrew."))
+        _require_message(message)
     for allegation in complaint.allegations:
         if allegation.disposition is None:
             allegation.disposition = Disposition.NO_FINDING
@@ -343,6 +366,8 @@ def withdraw(
         visibility=Visibility.COMPLAINANT if by_client else Visibility.INTERNAL,
         closure=ClosureReason.WITHDRAWN,
     )
+    if not by_client:
+        _write_to_complainant(complaint, actor, message)
 
 
 def withdraw_by_complainant(complaint: Complaint) -> None:
@@ -351,10 +376,11 @@ def withdraw_by_complainant(complaint: Complaint) -> None:
 
 
 def withdraw_by_staff(
-    complaint: Complaint, actor: User, note: str, *, version: int | None = None
+    complaint: Complaint, actor: User, note: str, message: str, *, version: int | None = None
 ) -> None:
-    """Staff record that the complainant withdrew (by phone, say), with a note."""
-    withdraw(complaint, actor, note, version=version)
+    """Staff record that the complainant withdrew (by phone, say), with a note, and write to
+    the complainant."""
+    withdraw(complaint, actor, note, message=message, version=version)
 
 
 def reopen(complaint: Complaint, actor: User, reason: str, *, version: int | None = None) -> None:
@@ -427,7 +453,7 @@ ACTIONS: dict[str, WorkflowAction] = {
                 c,
                 u,
                 ClosureReason(f.reason.data),
-                note=f.note.data or "",
+                f.message.data or "",
                 merged_into=case_by_reference(f.duplicate_of.data),
                 version=v,
             ),
@@ -457,7 +483,7 @@ ACTIONS: dict[str, WorkflowAction] = {
             Status.CLOSED,
             (SUPERVISOR,),
             "ApproveForm",
-            lambda c, u, f, v: approve(c, u, version=v),
+            lambda c, u, f, v: approve(c, u, f.message.data or "", version=v),
             _l("Findings approved. The case is closed."),
         ),
         _step(
@@ -465,8 +491,10 @@ ACTIONS: dict[str, WorkflowAction] = {
             OPEN,
             Status.CLOSED,
             (INTAKE, SUPERVISOR, ASSIGNEE, COMPLAINANT, FILING_ORGANISATION),
-            "ReasonForm",
-            lambda c, u, f, v: withdraw(c, u, f.reason.data or "", version=v),
+            "WithdrawForm",
+            lambda c, u, f, v: withdraw(
+                c, u, f.reason.data or "", message=f.message.data or "", version=v
+            ),
             _l("Withdrawal recorded. The case is closed."),
         ),
         _step(

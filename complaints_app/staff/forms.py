@@ -14,7 +14,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+
+# DataRequired on messages: a message of blanks is refused at its field, like an empty one.
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from complaints_app.models import Agency, Channel, ClosureReason, Disposition, Status
 from complaints_app.public.forms import ComplaintForm
@@ -101,8 +103,9 @@ class ScreenOutForm(VersionedForm):
     duplicate_of = StringField(
         _l("Surviving case reference (for a duplicate)"), validators=[Optional(), Length(max=24)]
     )
-    note = TextAreaField(
-        _l("Message to the complainant (optional)"), validators=[Optional(), Length(max=5000)]
+    message = TextAreaField(
+        _l("Message to the complainant"),
+        validators=[DataRequired(_l("Write the message to the complainant.")), Length(max=10000)],
     )
 
 
@@ -115,7 +118,21 @@ class ReasonForm(VersionedForm):
 
 
 class ApproveForm(VersionedForm):
-    pass
+    message = TextAreaField(
+        _l("Outcome message to the complainant"),
+        validators=[
+            DataRequired(_l("Write the outcome message to the complainant.")),
+            Length(max=20000),
+        ],
+    )
+
+
+class WithdrawForm(VersionedForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=5000)])
+    message = TextAreaField(
+        _l("Message to the complainant"),
+        validators=[DataRequired(_l("Write the message to the complainant.")), Length(max=10000)],
+    )
 
 
 class AssignForm(VersionedForm):

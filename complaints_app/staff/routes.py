@@ -33,7 +33,7 @@ from complaints_app.models import (
     Status,
     User,
 )
-from complaints_app.services import casework, queue, uploads, workflow
+from complaints_app.services import casework, outcome, queue, uploads, workflow
 from complaints_app.services.workflow import VersionConflict
 from complaints_app.staff import bp
 from complaints_app.staff.forms import (
@@ -159,6 +159,14 @@ def _case_or_404(reference: str) -> Complaint:
     return complaint
 
 
+# The messages that close a case start from plain words the staff member can edit.
+OUTCOME_PREFILLS = {
+    "approve": outcome.approval_message,
+    "screen_out": outcome.screen_out_message,
+    "withdraw": outcome.withdrawal_message,
+}
+
+
 def _render_case(
     complaint: Complaint,
     *,
@@ -201,6 +209,8 @@ def _render_case(
                 "We will write to you here when there is news.",
                 ref=complaint.reference,
             )
+        elif spec.name in OUTCOME_PREFILLS:
+            data["message"] = OUTCOME_PREFILLS[spec.name](complaint)
         form = make(spec.form_class, spec.name, **data)
         if hasattr(form, "assignee"):
             form.assignee.choices = [("", _("Choose")), *investigators]

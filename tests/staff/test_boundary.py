@@ -293,6 +293,7 @@ def test_refusals_and_conflicts_are_recorded_reads(db, team):
 
     stale = form_fields(html, f"{base}/actions/approve")
     stale["version"] = str(int(stale["version"]) - 1)
+    stale["message"] = "Your complaint was upheld."
     conflict = supervisor.post(f"{base}/actions/approve", data=stale)
     assert conflict.status_code == HTTPStatus.CONFLICT
     assert len(events(db, complaint.id, EventKind.CASE_VIEWED)) == viewed + 2

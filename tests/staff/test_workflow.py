@@ -3,6 +3,7 @@ requires, and one run from acknowledgement to approval through the staff pages."
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from http import HTTPStatus
 
@@ -54,7 +55,7 @@ def run_action(action: str, complaint: Complaint, actor, investigator) -> None:
             allegation.clause_confirmed = True
         workflow.screen_in(complaint, actor, investigator)
     elif action == "screen_out":
-        workflow.screen_out(complaint, actor, ClosureReason.REFERRED, note="Sent to the DA.")
+        workflow.screen_out(complaint, actor, ClosureReason.REFERRED, "Sent to the DA.")
     elif action == "submit_findings":
         for allegation in complaint.allegations:
             allegation.disposition = Disposition.SUSTAINED
@@ -62,9 +63,9 @@ def run_action(action: str, complaint: Complaint, actor, investigator) -> None:
     elif action == "return_findings":
         workflow.return_findings(complaint, actor, "Check the booking times.")
     elif action == "approve":
-        workflow.approve(complaint, actor)
+        workflow.approve(complaint, actor, "Your complaint was upheld.")
     elif action == "withdraw":
-        workflow.withdraw_by_staff(complaint, actor, "Phoned to withdraw.")
+        workflow.withdraw_by_staff(complaint, actor, "Phoned to withdraw.", "We closed it.")
     elif action == "reopen":
         workflow.reopen(complaint, actor, "New evidence arrived.")
     else:  # pragma: no cover
@@ -132,16 +133,16 @@ def test_screen_in_refuses_an_unconfirmed_suggestion(db, staff):
 def test_screen_out_needs_a_listed_reason(db, staff):
     complaint = _triage_case(db, staff)
     with pytest.raises(TransitionRefused, match="screened out"):
-        workflow.screen_out(complaint, staff[Role.INTAKE], ClosureReason.WITHDRAWN)
+        workflow.screen_out(complaint, staff[Role.INTAKE], ClosureReason.WITHDRAWN, "Closed.")
 
 
 def test_duplicate_needs_a_surviving_case(db, staff):
     complaint = _triage_case(db, staff)
     with pytest.raises(TransitionRefused, match="Name the case"):
-        workflow.screen_out(complaint, staff[Role.INTAKE], ClosureReason.DUPLICATE)
+        workflow.screen_out(complaint, staff[Role.INTAKE], ClosureReason.DUPLICATE, "Dup.")
     with pytest.raises(TransitionRefused, match="Name the case"):
         workflow.screen_out(
-            complaint, staff[Role.INTAKE], ClosureReason.DUPLICATE, merged_into=complaint
+            complaint, staff[Role.INTAKE], ClosureReason.DUPLICATE, "Dup.", merged_into=complaint
         )
 
 
@@ -149,7 +150,7 @@ def test_duplicate_is_merged_into_the_survivor(db, staff):
     survivor = file_complaint(db)
     duplicate = _triage_case(db, staff)
     workflow.screen_out(
-        duplicate, staff[Role.INTAKE], ClosureReason.DUPLICATE, merged_into=survivor
+        duplicate, staff[Role.INTAKE], ClosureReason.DUPLICATE, "Dup.", merged_into=survivor
     )
     db.session.commit()
     duplicate = complaint_by_reference(db, duplicate.reference)
@@ -167,7 +168,7 @@ def test_duplicate_is_merged_into_the_survivor(db, staff):
     third = _triage_case(db, staff)
     with pytest.raises(TransitionRefused, match="surviving case"):
         workflow.screen_out(
-            third, staff[Role.INTAKE], ClosureReason.DUPLICATE, merged_into=duplicate
+            third, staff[Role.INTAKE], ClosureReason.DUPLICATE, "Dup.", merged_into=duplicate
         )
     db.session.rollback()
     # And the merged duplicate cannot be reopened.
@@ -224,7 +225,7 @@ def test_return_and_reopen_need_a_reason(db, staff):
     supervisor = staff[Role.SUPERVISOR]
     with pytest.raises(TransitionRefused, match="why the findings are returned"):
         workflow.return_findings(complaint, supervisor, "  ")
-    workflow.approve(complaint, supervisor)
+    workflow.approve(complaint, supervisor, "Upheld.")
     assert complaint.status == Status.CLOSED
     with pytest.raises(TransitionRefused, match="why the case is reopened"):
         workflow.reopen(complaint, supervisor, "")
@@ -265,6 +266,15 @@ def _fields(form_html: str) -> dict[str, str]:
         re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', form_html)
     )
     return fields
+
+
+def textarea(form_html: str, name: str) -> str:
+    """The text a form's textarea holds, as a browser would send it."""
+    match = re.search(
+        r'<textarea[^>]*name="' + re.escape(name) + r'"[^>]*>(.*?)</textarea>', form_html, re.S
+    )
+    assert match, f"no textarea {name}"
+    return html_lib.unescape(match.group(1))
 
 
 def _post(client, reference: str, path: str, data: dict):
@@ -330,7 +340,9 @@ def test_case_from_acknowledgement_to_approval_through_the_pages(app, db, make_u
         f"{base}/actions/submit_findings",
         {"summary": "Held nine hours past bail for ICE."},
     )
-    _post(clients[Role.SUPERVISOR], reference, f"{base}/actions/approve", {})
+    page = clients[Role.SUPERVISOR].get(base).get_data(as_text=True)
+    prefilled = textarea(_form(page, f"{base}/actions/approve"), "message")
+    _post(clients[Role.SUPERVISOR], reference, f"{base}/actions/approve", {"message": prefilled})
 
     complaint = complaint_by_reference(db, reference)
     assert complaint.status == Status.CLOSED
