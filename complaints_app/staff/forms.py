@@ -18,6 +18,7 @@ from wtforms import (
 # DataRequired on messages: a message of blanks is refused at its field, like an empty one.
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from complaints_app import labels
 from complaints_app.models import Agency, Channel, ClosureReason, Disposition, Status
 from complaints_app.public.forms import ComplaintForm
 from complaints_app.services.queue import DIRECTIONS, SORT_CHOICES
@@ -49,13 +50,13 @@ class QueueFilterForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=24)])
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Any"))] + [(s.value, s.value.title()) for s in Status],
+        choices=[("", _l("Any"))] + [(s.value, labels.STATUS[s]) for s in Status],
         validators=[Optional()],
     )
     clause = SelectField(_l("Clause"), choices=[("", _l("Any"))], validators=[Optional()])
     agency = SelectField(
         _l("Agency"),
-        choices=[("", _l("Any"))] + [(a.value, a.value.replace("_", " ").title()) for a in Agency],
+        choices=[("", _l("Any"))] + [(a.value, labels.AGENCY[a]) for a in Agency],
         validators=[Optional()],
     )
     assignee = SelectField(_l("Assignee"), choices=[("", _l("Anyone"))], validators=[Optional()])

@@ -314,3 +314,15 @@ def test_card_layout_css_hides_the_head_and_labels_each_cell_below_the_breakpoin
     assert "display: block" in rules
     assert "content: attr(data-label)" in rules
     assert "overflow-wrap: anywhere" in rules
+
+
+def test_the_queue_filters_offer_words_not_stored_values(signed_in):
+    """Status and agency choices read as the labels used everywhere else."""
+    from complaints_app import labels
+
+    client, _user = signed_in(Role.INTAKE)
+    page = html.unescape(client.get("/staff/cases").get_data(as_text=True))
+    for status in Status:
+        assert f'value="{status.value}">{labels.STATUS[status]}</option>' in page
+    for agency in Agency:
+        assert f'value="{agency.value}">{labels.AGENCY[agency]}</option>' in page
