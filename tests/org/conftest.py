@@ -68,6 +68,16 @@ def west(orgs, browser) -> tuple[FlaskClient, User]:
     return browser(Role.ADVOCATE, "wes@west.example", "west")
 
 
+# The client's own contact details, which an advocate may add (they are optional).
+CLIENT_CONTACT = {
+    "contact_choice": "contact",
+    "contact_name": "Ana Client",
+    "contact_method": "email",
+    "contact_email": "ana.client@example.org",
+    "safe_to_contact": "yes",
+}
+
+
 def advocate_complaint(**overrides) -> dict:
     """Form data for a complete filing on behalf of a client."""
     data = valid_complaint(

@@ -25,7 +25,7 @@ from complaints_app.models import (
 )
 from complaints_app.services import org_cases, workflow
 from complaints_app.timeutil import utcnow
-from tests.org.conftest import filed
+from tests.org.conftest import CLIENT_CONTACT, filed
 from tests.staff.conftest import complaint_by_reference
 
 COLUMNS = [name for name, _meaning in org_cases.EXPORT_COLUMNS]
@@ -88,15 +88,7 @@ def test_closed_cases_carry_reason_and_dispositions(db, orgs, east):
 
 def test_no_narrative_or_contact_data_in_the_export(db, orgs, east):
     client, _ = east
-    filed(
-        client,
-        db,
-        contact_choice="contact",
-        contact_name="Ana Client",
-        contact_method="email",
-        contact_email="ana.client@example.org",
-        safe_to_contact="yes",
-    )
+    filed(client, db, **CLIENT_CONTACT)
     text = client.get("/org/export.csv").get_data(as_text=True)
     for private in (
         "Ana Client",

@@ -18,7 +18,7 @@ from complaints_app.models import (
     EventKind,
 )
 from tests.helpers import error_summary, hidden_fields, parse_page
-from tests.org.conftest import advocate_complaint, file_as, filed
+from tests.org.conftest import CLIENT_CONTACT, advocate_complaint, file_as, filed
 
 
 def test_the_case_records_organisation_advocate_channel_and_consent(db, orgs, east):
@@ -43,15 +43,7 @@ def test_the_case_records_organisation_advocate_channel_and_consent(db, orgs, ea
 
 def test_the_clients_own_contact_is_optional_and_kept_sealed(db, orgs, east):
     client, _ = east
-    case = filed(
-        client,
-        db,
-        contact_choice="contact",
-        contact_name="Ana Client",
-        contact_method="email",
-        contact_email="ana.client@example.org",
-        safe_to_contact="yes",
-    )
+    case = filed(client, db, **CLIENT_CONTACT)
     assert json.loads(case.contact_json)["email"] == "ana.client@example.org"
     assert "ana.client" not in (case.contact_ct or "")
 
