@@ -204,6 +204,8 @@ class Complaint(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    # The legal aid organisation that filed it for the client, if one did.
+    organisation = relationship("Organisation")
     # Everyone the case was ever given to: former assignees keep read access.
     assignments: Mapped[list[CaseAssignment]] = relationship(
         order_by="CaseAssignment.assigned_at", cascade="all, delete-orphan"

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from complaints_app import labels
 from complaints_app.models import ConsentMethod, Status
 from complaints_app.public.forms import ComplaintForm, NotInFuture
+from complaints_app.services.complainant import STATUS_TEXT
 
 
 class AdvocateComplaintForm(ComplaintForm):
@@ -51,7 +52,7 @@ class DashboardFilterForm(FlaskForm):
 
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Any"))] + [(s.value, labels.STATUS[s]) for s in Status],
+        choices=[("", _l("Any"))] + [(s.value, STATUS_TEXT[s][0]) for s in Status],
         validators=[Optional()],
     )
     waiting = BooleanField(_l("Only cases where the office waits for an answer"))

@@ -68,6 +68,7 @@ def index():
         page_args=args,
         columns=org_cases.EXPORT_COLUMNS,
         status_text=complainant.status_text,
+        status_names={s: name for s, (name, _sentence) in complainant.STATUS_TEXT.items()},
     ), (HTTPStatus.OK if valid else HTTPStatus.UNPROCESSABLE_ENTITY)
 
 

@@ -75,11 +75,12 @@ def test_filter_and_counts_by_status_and_waiting(db, orgs, east, make_account):
     assert _listed(client, "?status=submitted") == [second.reference]
     assert _listed(client, "?waiting=y") == [first.reference]
     html = client.get("/org/").get_data(as_text=True)
-    assert re.search(r"Triage: <strong>1</strong>", html)
-    assert re.search(r"Submitted: <strong>1</strong>", html)
+    # Counts and rows name each status in the words the client reads on /track.
+    assert re.search(r"Being reviewed: <strong>1</strong>", html)
+    assert re.search(r"Received: <strong>1</strong>", html)
+    assert re.search(r"Being investigated: <strong>0</strong>", html)
     assert re.search(r"waiting for an answer: <strong>1</strong>", html)
     assert "Yes: the office asked a question" in html
-    assert "Being reviewed" in html  # the status in plain words
     assert client.get("/org/?status=bogus").status_code == HTTPStatus.UNPROCESSABLE_ENTITY
 
 

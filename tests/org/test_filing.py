@@ -16,6 +16,7 @@ from complaints_app.models import (
     Complaint,
     ConsentMethod,
     EventKind,
+    Role,
 )
 from tests.helpers import error_summary, hidden_fields, parse_page
 from tests.org.conftest import CLIENT_CONTACT, advocate_complaint, file_as, filed
@@ -95,3 +96,11 @@ def test_the_receipt_leads_to_the_case_on_the_dashboard(db, orgs, east):
     html = response.get_data(as_text=True)
     case = db.session.execute(select(Complaint)).scalar_one()
     assert f'href="/org/complaints/{case.reference}"' in html
+
+
+def test_staff_see_which_organisation_filed_and_how_the_client_agreed(app, db, orgs, east, browser):
+    case = filed(east[0], db, consent_method="video", consent_given_on="2026-03-04")
+    staff, _ = browser(Role.INTAKE, "intake@office.example")
+    html = staff.get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "Legal Aid East" in html and "intake@east.example" in html
+    assert "the client agreed by video call on" in html
