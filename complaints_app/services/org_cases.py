@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from complaints_app.authz import Actor, organisation_cases
@@ -134,22 +136,22 @@ def case_for(actor: Actor, reference: str) -> Complaint | None:
 # CSV export
 
 # (column, what it holds) — documented on the dashboard and in the README.
-EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("reference", "case reference, e.g. TA-2026-0042"),
-    ("status", "submitted, triage, investigation, review or closed"),
-    ("closure_reason", "why a closed case closed (withdrawn, findings_approved, …); empty if open"),
-    ("channel", "how the case was filed (advocate, web, …)"),
-    ("urgent", "yes if someone was in custody when it was filed"),
-    ("received_at", "when the office received it (UTC, ISO 8601)"),
-    ("last_update", "newest message, file or status change the client side can see (UTC)"),
-    ("waiting_on_client", "yes if the office is waiting on an answer from the client side"),
-    ("waiting_since", "since when the office has been waiting (UTC); empty if not"),
-    ("acknowledgement_due", "when the office must acknowledge the case (UTC)"),
-    ("acknowledged_at", "when it was acknowledged (UTC); empty if not yet"),
-    ("investigation_due", "when the investigation must end (UTC); empty before screening in"),
-    ("closed_at", "when it closed (UTC); empty if open"),
-    ("clauses", "clause code of each allegation, in order, separated by ';' (? if not chosen)"),
-    ("dispositions", "each allegation's disposition in the same order; empty where none yet"),
+EXPORT_COLUMNS: tuple[tuple[str, LazyString], ...] = (
+    ("reference", _l("case reference, e.g. TA-2026-0042")),
+    ("status", _l("submitted, triage, investigation, review or closed")),
+    ("closure_reason", _l("why a closed case closed (withdrawn, findings_approved, …)")),
+    ("channel", _l("how the case was filed (advocate, web, …)")),
+    ("urgent", _l("yes if someone was in custody when it was filed")),
+    ("received_at", _l("when the office received it (UTC, ISO 8601)")),
+    ("last_update", _l("newest message, file or status change the client side can see (UTC)")),
+    ("waiting_on_client", _l("yes if the office is waiting on an answer from the client side")),
+    ("waiting_since", _l("since when the office has been waiting (UTC); empty if not")),
+    ("acknowledgement_due", _l("when the office must acknowledge the case (UTC)")),
+    ("acknowledged_at", _l("when it was acknowledged (UTC); empty if not yet")),
+    ("investigation_due", _l("when the investigation must end (UTC); empty before screening in")),
+    ("closed_at", _l("when it closed (UTC); empty if open")),
+    ("clauses", _l("clause code of each allegation, in order, separated by ';' (? if not chosen)")),
+    ("dispositions", _l("each allegation's disposition in the same order; empty where none yet")),
 )
 EXPORT_BATCH = 500
 # A cell starting with one of these is read as a formula by spreadsheet programs.
