@@ -39,6 +39,7 @@ from complaints_app.public.forms import EmptyForm, ReplyForm, WithdrawForm
 from complaints_app.public.routes import client_view, complaint_form_flow, send_reply
 from complaints_app.services import complainant, org_cases, organisations, workflow
 from complaints_app.services.accounts import AccountError
+from complaints_app.timeutil import city_today
 
 
 def _advocate() -> User:
@@ -172,12 +173,14 @@ def withdraw(reference: str):
 def export():
     """The organisation's cases as CSV, one line per case, streamed. Columns are listed on
     the dashboard and in the README; no narrative, no contact data."""
-    lines = org_cases.export_lines(org_cases.export_condition(_advocate()))
+    advocate = _advocate()
+    lines = org_cases.export_lines(org_cases.export_condition(advocate))
+    name = f"cases-{advocate.organisation.slug}-{city_today().isoformat()}.csv"
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": 'attachment; filename="cases.csv"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },

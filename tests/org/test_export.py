@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 import tracemalloc
 from datetime import date, timedelta
@@ -35,7 +36,10 @@ def _rows(client) -> list[dict[str, str]]:
     response = client.get("/org/export.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert re.search(
+        r'attachment; filename="cases-east-\d{4}-\d{2}-\d{2}\.csv"',
+        response.headers["Content-Disposition"],
+    )
     text = response.get_data(as_text=True)
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
