@@ -23,10 +23,16 @@ from complaints_app.models.complaint import (
     Status,
 )
 from complaints_app.models.federal_request import (
+    HELD_OUTCOMES,
     FederalRequest,
+    LedgerAmendment,
+    LedgerEvent,
+    LedgerEventKind,
+    ReportPeriod,
     RequestForm,
     RequestKind,
     RequestOutcome,
+    RequestReason,
 )
 from complaints_app.models.session_grant import GrantKind, SessionGrant
 from complaints_app.models.user import (
@@ -43,6 +49,7 @@ from complaints_app.models.user import (
 )
 
 __all__ = [
+    "HELD_OUTCOMES",
     "OPEN_STATUSES",
     "AccountChange",
     "AccountEvent",
@@ -67,12 +74,17 @@ __all__ = [
     "FederalRequest",
     "GrantKind",
     "GuidedQuestion",
+    "LedgerAmendment",
+    "LedgerEvent",
+    "LedgerEventKind",
     "Organisation",
     "RecoveryCode",
     "ReferenceCounter",
+    "ReportPeriod",
     "RequestForm",
     "RequestKind",
     "RequestOutcome",
+    "RequestReason",
     "Role",
     "SessionGrant",
     "Status",
