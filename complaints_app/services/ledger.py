@@ -277,6 +277,10 @@ def _apply(request: FederalRequest, entry: Entry) -> list[str]:
     return changed
 
 
+def _actor_id(actor: Actor) -> int | None:
+    return actor.id if isinstance(actor, User) else None
+
+
 def _event(
     kind: LedgerEventKind,
     actor: Actor,
@@ -288,7 +292,7 @@ def _event(
     event = LedgerEvent(
         federal_request_id=request.id if request is not None else None,
         period_start=period,
-        actor_id=actor.id if isinstance(actor, User) else None,
+        actor_id=_actor_id(actor),
         kind=kind,
         data=data or {},
         created_at=utcnow(),
@@ -305,7 +309,7 @@ def _amend(
         amendment = LedgerAmendment(
             federal_request_id=request.id,
             period_start=report.start,
-            actor_id=actor.id if isinstance(actor, User) else None,
+            actor_id=_actor_id(actor),
             created_at=utcnow(),
             changed=changed,
             reason=entry.amendment_reason.strip(),
@@ -337,7 +341,7 @@ def create(entry: Entry, actor: Actor) -> FederalRequest:
     _raise_problems(_check(entry, creating=True))
     locked = _locked_periods(entry.received_on)
     _authorise(actor, locked, entry)
-    request = FederalRequest(created_by_id=actor.id if isinstance(actor, User) else None)
+    request = FederalRequest(created_by_id=_actor_id(actor))
     _apply(request, entry)
     db.session.add(request)
     db.session.flush()
