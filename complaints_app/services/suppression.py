@@ -79,10 +79,14 @@ class Figures:
 
     values: dict[Key, int] = field(default_factory=dict)
     sums: list[Sum] = field(default_factory=list)
+    #: ``(smaller, larger)``: figures a reader knows cannot exceed another (urgent complaints
+    #: of a status are no more than its complaints).
+    orders: list[tuple[Key, Key]] = field(default_factory=list)
 
     def add(self, other: Figures) -> Figures:
         self.values.update(other.values)
         self.sums.extend(other.sums)
+        self.orders.extend(other.orders)
         return self
 
     def same(self, first: Key, second: Key) -> Figures:
@@ -132,10 +136,11 @@ def two_way(name: Hashable, cells: Sequence[Sequence[int]], total: Key | None = 
 
 @dataclass
 class _Equation:
-    """``sum(coefficient * x) == constant`` over figures."""
+    """``sum(coefficient * x) == constant`` over figures (``<=`` when ``at_most``)."""
 
     terms: dict[Key, int]
     constant: int
+    at_most: bool = False
 
 
 def _equations(sums: Iterable[Sum]) -> list[_Equation]:
@@ -154,8 +159,8 @@ def exposed(
     known: Mapping[Key, int],
     truth: Mapping[Key, int],
     ranges: Mapping[Key, tuple[int, int]],
-) -> Key | None:
-    """The first hidden figure a reader could pin down exactly, or None.
+) -> list[Key]:
+    """Every hidden figure a reader could pin down exactly.
 
     The reader knows the shown figures (``known``), every sum, and each hidden figure's range
     from its label (``ranges``). A hidden figure is pinned when no whole-number solution of
@@ -165,9 +170,9 @@ def exposed(
     """
     order = sorted(ranges, key=repr)
     if not order:
-        return None
+        return []
     column = {key: n for n, key in enumerate(order)}
-    rows, constants = [], []
+    rows, constants, upper_only = [], [], []
     for eq in equations:
         constant = eq.constant
         row = np.zeros(len(order))
@@ -179,16 +184,19 @@ def exposed(
         if row.any():
             rows.append(row)
             constants.append(constant)
+            upper_only.append(eq.at_most)
     # "At least" has no upper end; any cap above every true figure keeps the truth feasible
     # and only takes solutions away from the reader, so it errs towards hiding more.
     cap = 2 * (sum(truth.values()) + sum(known.values())) + 10
     lower = np.array([ranges[k][0] for k in order], dtype=float)
     upper = np.array([min(ranges[k][1], cap) for k in order], dtype=float)
     bounds = Bounds(lower, upper)
+    lowest = [-np.inf if at_most else c for c, at_most in zip(constants, upper_only, strict=True)]
     constraints = (
-        [LinearConstraint(np.array(rows), np.array(constants), np.array(constants))] if rows else []
+        [LinearConstraint(np.array(rows), np.array(lowest), np.array(constants))] if rows else []
     )
     integrality = np.ones(len(order))
+    pinned = []
     for key in order:
         ends = []
         for sign in (1.0, -1.0):
@@ -200,14 +208,15 @@ def exposed(
             if result.status != 0:
                 # The truth is always a solution, so a solver that cannot settle leaves safety
                 # unshown: count the figure as pinned, and hide more.
-                return key
+                pinned.append(key)
+                break
             ends.append(round(result.x[column[key]]))
             if key in truth and ends[-1] != truth[key]:
                 break
         else:
             if ends[0] == ends[1]:
-                return key
-    return None
+                pinned.append(key)
+    return pinned
 
 
 def attacker_ranges(
@@ -247,6 +256,8 @@ def suppress(
         if value < 0:
             raise ValueError(f"negative count for {key!r}")
     equations = _equations(figures.sums)
+    # Inequalities only narrow a reader's ranges: they join the audit, not the line rule.
+    orders = [_Equation({small: 1, large: -1}, 0, at_most=True) for small, large in figures.orders]
     hidden: dict[Key, Reason] = {
         key: Reason.SMALL for key, value in values.items() if 0 < value < threshold
     }
@@ -256,6 +267,10 @@ def suppress(
     for n, eq in enumerate(equations):
         for key in eq.terms:
             membership.setdefault(key, []).append(n)
+    partners: dict[Key, list[Key]] = {}
+    for small, large in figures.orders:
+        partners.setdefault(small, []).append(large)
+        partners.setdefault(large, []).append(small)
 
     def unknowns(eq: _Equation) -> int:
         return sum(1 for k in eq.terms if k in hidden or k in hidden_before)
@@ -287,17 +302,19 @@ def suppress(
             # An earlier period's hidden figure must stay hidden too (its truth is not
             # known here: both ends of its range are sought).
             ranges = attacker_ranges(hidden, threshold, hidden_before)
-            pinned = exposed(equations, known, truth, ranges)
-            if pinned is None:
+            targets = exposed([*equations, *orders], known, truth, ranges)
+            if not targets:
                 return hidden
-            targets = [pinned]
         else:
             targets = [k for k in lonely.terms if k in hidden or k in hidden_before]
-        pick = None
-        for key in targets:
-            pick = choose(k for n in membership.get(key, ()) for k in equations[n].terms)
-            if pick is not None:
-                break
+        pick = choose(
+            k
+            for key in targets
+            for k in (
+                *(k for n in membership.get(key, ()) for k in equations[n].terms),
+                *partners.get(key, ()),
+            )
+        )
         if pick is None:
             pick = choose(_component(targets[0], equations, membership))
         if pick is None:

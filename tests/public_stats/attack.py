@@ -15,6 +15,7 @@ from complaints_app.services.suppression import Figures, Reason
 
 
 def equations(figures: Figures) -> list[tuple[dict, int]]:
+    """Every published sum as ``sum(c * x) == constant``."""
     result = []
     for s in figures.sums:
         terms: dict = {}
@@ -59,15 +60,16 @@ def _ranges(figures, hidden, threshold, before, cap):
 
 
 def _reduce(system, known):
+    """Move shown figures to the constant side: ``(unknown terms, constant, at_most)``."""
     reduced = []
-    for terms, constant in system:
-        rest = {}
+    for terms, constant, at_most in system:
+        unknown = {}
         for k, c in terms.items():
             if k in known:
                 constant -= c * known[k]
             else:
-                rest[k] = c
-        reduced.append((rest, constant))
+                unknown[k] = c
+        reduced.append((unknown, constant, at_most))
     return reduced
 
 
@@ -76,9 +78,9 @@ def _propagate(system, lo, hi):
     changed = True
     while changed:
         changed = False
-        for terms, constant in system:
+        for terms, constant, at_most in system:
             if not terms:
-                if constant != 0:
+                if constant < 0 if at_most else constant != 0:
                     return False
                 continue
             for key, c in terms.items():
@@ -88,6 +90,9 @@ def _propagate(system, lo, hi):
                         a, b = d * lo[other], d * hi[other]
                         low -= max(a, b)
                         high -= min(a, b)
+                # c * x lies in [low, high] for an equation, at most ``high`` for "<=".
+                if at_most:
+                    low = -(10**18)
                 if c < 0:
                     low, high = -high, -low
                 if lo[key] < low:
@@ -121,7 +126,9 @@ def feasible_values(
 ) -> dict:
     """For each hidden figure, up to two values it can take given everything published."""
     known = shown(figures, hidden, before)
-    system = _reduce(equations(figures), known)
+    system = [(terms, constant, False) for terms, constant in equations(figures)]
+    system += [({small: 1, large: -1}, 0, True) for small, large in figures.orders]
+    system = _reduce(system, known)
     cap = 3 * max([1, *figures.values.values()]) + 10
     ranges = _ranges(figures, hidden, threshold, before, cap)
     lo = {k: r[0] for k, r in ranges.items()}

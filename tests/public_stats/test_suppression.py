@@ -225,3 +225,25 @@ def test_a_group_that_cannot_be_protected_is_hidden_whole():
     figures.sums.append(Sum(("all",), "since_start", offset=2))
     hidden = suppress(figures, T)
     assert set(hidden) == set(figures.values)
+
+
+def test_a_count_that_cannot_exceed_another_is_reckoned_with():
+    # Urgent complaints per status are no more than that status's complaints; a reader who
+    # knows it must still not pin a hidden figure.
+    complaints = [9, 6, 30]
+    urgent = [2, 6, 0]
+    figures = one_way("complaints", complaints).add(one_way("urgent", urgent))
+    figures.orders.extend((("urgent", i), ("complaints", i)) for i in range(3))
+    hidden = suppress(figures, T)
+    assert_safe(figures, hidden)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_lists_with_a_part_no_larger_than_the_whole(seed):
+    rng = random.Random(9000 + seed)
+    complaints = _random_counts(rng, rng.randint(2, 6))
+    urgent = [rng.randint(0, c) for c in complaints]
+    figures = one_way("complaints", complaints).add(one_way("urgent", urgent))
+    figures.orders.extend((("urgent", i), ("complaints", i)) for i in range(len(urgent)))
+    hidden = suppress(figures, T)
+    assert_safe(figures, hidden)
