@@ -79,9 +79,9 @@ class Figures:
 
     values: dict[Key, int] = field(default_factory=dict)
     sums: list[Sum] = field(default_factory=list)
-    #: ``(smaller, larger)``: figures a reader knows cannot exceed another (urgent complaints
-    #: of a status are no more than its complaints).
-    orders: list[tuple[Key, Key]] = field(default_factory=list)
+    #: Sums a reader knows cannot exceed a figure, read ``sum(parts) + offset <= total``
+    #: (urgent complaints of a status are no more than its complaints).
+    orders: list[Sum] = field(default_factory=list)
 
     def add(self, other: Figures) -> Figures:
         self.values.update(other.values)
@@ -257,7 +257,7 @@ def suppress(
             raise ValueError(f"negative count for {key!r}")
     equations = _equations(figures.sums)
     # Inequalities only narrow a reader's ranges: they join the audit, not the line rule.
-    orders = [_Equation({small: 1, large: -1}, 0, at_most=True) for small, large in figures.orders]
+    orders = [_Equation(eq.terms, eq.constant, at_most=True) for eq in _equations(figures.orders)]
     hidden: dict[Key, Reason] = {
         key: Reason.SMALL for key, value in values.items() if 0 < value < threshold
     }
@@ -268,9 +268,9 @@ def suppress(
         for key in eq.terms:
             membership.setdefault(key, []).append(n)
     partners: dict[Key, list[Key]] = {}
-    for small, large in figures.orders:
-        partners.setdefault(small, []).append(large)
-        partners.setdefault(large, []).append(small)
+    for eq in orders:
+        for key in eq.terms:
+            partners.setdefault(key, []).extend(eq.terms)
 
     def unknowns(eq: _Equation) -> int:
         return sum(1 for k in eq.terms if k in hidden or k in hidden_before)

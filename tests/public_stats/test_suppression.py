@@ -233,7 +233,7 @@ def test_a_count_that_cannot_exceed_another_is_reckoned_with():
     complaints = [9, 6, 30]
     urgent = [2, 6, 0]
     figures = one_way("complaints", complaints).add(one_way("urgent", urgent))
-    figures.orders.extend((("urgent", i), ("complaints", i)) for i in range(3))
+    figures.orders.extend(Sum((("urgent", i),), ("complaints", i)) for i in range(3))
     hidden = suppress(figures, T)
     assert_safe(figures, hidden)
 
@@ -244,6 +244,9 @@ def test_random_lists_with_a_part_no_larger_than_the_whole(seed):
     complaints = _random_counts(rng, rng.randint(2, 6))
     urgent = [rng.randint(0, c) for c in complaints]
     figures = one_way("complaints", complaints).add(one_way("urgent", urgent))
-    figures.orders.extend((("urgent", i), ("complaints", i)) for i in range(len(urgent)))
+    figures.orders.extend(Sum((("urgent", i),), ("complaints", i)) for i in range(len(urgent)))
+    # Acknowledged complaints plus those still waiting for it are no more than all of them.
+    figures.values["acknowledged"] = rng.randint(0, sum(complaints) - complaints[0])
+    figures.orders.append(Sum(("acknowledged", ("complaints", 0)), ("complaints", "total")))
     hidden = suppress(figures, T)
     assert_safe(figures, hidden)
