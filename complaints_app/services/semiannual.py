@@ -47,7 +47,7 @@ from complaints_app.models import (
     RequestReason,
     User,
 )
-from complaints_app.services import ledger, periods, statistics
+from complaints_app.services import ledger, periods, statistics, suppression
 from complaints_app.services.periods import Period
 from complaints_app.timeutil import city_today, utcnow
 
@@ -317,12 +317,19 @@ def threshold() -> int:
     return int(current_app.config["SUPPRESSION_THRESHOLD"])
 
 
-def hidden_figures(values: dict[tuple, int], sums: list[tuple[tuple, tuple]]) -> dict[tuple, str]:
-    """Which counts to hide from the public, and why ("small"). Primary suppression: every
-    count from 1 to SUPPRESSION_THRESHOLD - 1. ``sums`` (parts, total) are the published
-    totals, for complementary suppression; the one place to change how counts are hidden."""
-    smallest = threshold()
-    return {key: "small" for key, value in values.items() if 0 < value < smallest}
+def hidden_figures(
+    values: dict[tuple, int], sums: list[tuple[tuple, tuple]], orders: list[tuple[tuple, tuple]]
+) -> dict[tuple, str]:
+    """Which counts to hide from the public, and why ("small" or "complementary"): every
+    count from 1 to SUPPRESSION_THRESHOLD - 1, and enough others that no hidden count can be
+    worked out from the published ``sums`` (parts, total) and ``orders`` (parts no larger
+    than a total)."""
+    figures = suppression.Figures(
+        values=dict(values),
+        sums=[suppression.Sum(parts, total) for parts, total in sums],
+        orders=[suppression.Sum(parts, total) for parts, total in orders],
+    )
+    return {key: str(reason) for key, reason in suppression.suppress(figures, threshold()).items()}
 
 
 def _cell(value: int, reason: str | None) -> dict[str, Any]:
@@ -331,7 +338,8 @@ def _cell(value: int, reason: str | None) -> dict[str, Any]:
 
 def published(figures: dict[str, Any]) -> dict[str, Any]:
     """``figures`` as the public may see them: every count of people or requests a cell
-    ``{"value", "hidden"}``, small ones hidden with the sums around them kept safe.
+    ``{"value", "hidden"}``, small ones hidden and enough others that the totals shown do
+    not give them away (``services.suppression``).
     Reimbursements are amounts paid for cases, not counts of people, and are shown."""
     values: dict[tuple, int] = {}
     sums: list[tuple[tuple, tuple]] = []
@@ -355,7 +363,9 @@ def published(figures: dict[str, Any]) -> dict[str, Any]:
             parts.append((section, row["key"]))
         values[(section,)] = complaints.get(total, 0)
         sums.append((tuple(parts), (section,)))
-    hidden = hidden_figures(values, sums)
+    # People are no more than the requests about them.
+    orders = [((("b",),), ("a",)), ((("c",),), ("a",))]
+    hidden = hidden_figures(values, sums, orders)
 
     def cell(key: tuple) -> dict[str, Any]:
         return _cell(values[key], hidden.get(key))

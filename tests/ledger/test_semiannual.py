@@ -335,3 +335,26 @@ def test_ledger_changes_are_audit_events_that_verify(db, app, calendar, ledger_r
     broken = runner.invoke(args=["audit", "verify"])
     assert broken.exit_code == 1
     assert "Audit chain ledger broken at event seq 10" in broken.output
+
+
+def test_a_small_count_is_not_given_away_by_the_totals_beside_it(app, db):
+    def kind(name: str, counts: list[int]) -> dict:
+        rows = [{"reasons": [f"r{i}"], "count": n} for i, n in enumerate(counts)]
+        return {"kind": name, "total": sum(counts), "reasons": rows}
+
+    figures = {
+        "requests": {
+            "total": 40,
+            "kinds": [kind("hold", [7, 2, 6]), kind("notification", [12, 13])],
+        },
+        "detained": 9,
+        "transferred": 6,
+        "reimbursements": {"cases": [], "total": "0.00"},
+    }
+    shown = semiannual.published(figures)
+    hold = [row["count"] for row in shown["requests"]["kinds"][0]["reasons"]]
+    assert hold[1] == {"value": None, "hidden": "small"}
+    # 7 + 2 + 6 = 15 is published: one more of the row is hidden so the 2 cannot be worked out.
+    assert sum(1 for cell in hold if cell["hidden"] == "complementary") >= 1
+    assert shown["requests"]["kinds"][1]["reasons"][0]["count"] == {"value": 12, "hidden": None}
+    assert shown["detained"] == {"value": 9, "hidden": None}
