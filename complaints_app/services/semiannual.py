@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, not_, select
 
@@ -257,7 +258,10 @@ def finalise(period: Period, actor: Actor) -> ReportPeriod:
         raise ReportError(_("This period's report is already finalised."))
     if current is PeriodState.OPEN:
         raise ReportError(
-            _("This period is not over yet: it can be finalised from %(day)s.", day=period.end)
+            _(
+                "This period is not over yet: it can be finalised from %(day)s.",
+                day=format_date(period.end, "long"),
+            )
         )
     figures = compute(period)
     report = ReportPeriod(

@@ -212,6 +212,22 @@ def test_finalise_lock_and_amend(db, app, staff_client, calendar, ledger_rows):
     assert "Amendments after finalising" in public
     assert "Police log corrected" not in public  # reasons stay with the office
 
+    # A request missed before finalising is added by a supervisor, with a reason.
+    added = post_entry(
+        supervisor,
+        received_on=calendar.day(9).isoformat(),
+        booking_number="Z",
+        amendment_reason="Found in the March paper log.",
+    )
+    assert added.status_code == HTTPStatus.SEE_OTHER
+    db.session.expire_all()
+    latest = (
+        db.session.execute(select(LedgerAmendment).order_by(LedgerAmendment.id.desc()))
+        .scalars()
+        .first()
+    )
+    assert latest.changed == ["created"] and latest.period_start == calendar.first
+
 
 def test_public_reports_show_only_finalised_periods_with_small_counts_hidden(
     db, app, calendar, ledger_rows
