@@ -233,6 +233,12 @@ def _locked_head(name: str) -> AuditChainHead:
     return db.session.execute(query).scalar_one()
 
 
+def lock(kind: ChainKind) -> None:
+    """Take a single chain's lock now, until commit, so that what a caller reads before
+    appending (is this period finalised?) cannot change under it."""
+    _locked_head(kind.prefix)
+
+
 def append(kind: ChainKind, row: Any) -> None:
     """Give ``row`` the next place in its chain (``seq``, ``prev_hash``, ``hash``), move the
     chain's head and add the row to the session. Every field the hash covers must be set

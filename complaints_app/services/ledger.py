@@ -339,6 +339,9 @@ def create(entry: Entry, actor: Actor) -> FederalRequest:
     ``LedgerError`` when the actor may not enter it; changes nothing then. Flushes, never
     commits."""
     _raise_problems(_check(entry, creating=True))
+    # Finalising takes the same lock: a period cannot be finalised between the check and
+    # the change.
+    audit.lock(audit.LEDGER)
     locked = _locked_periods(entry.received_on)
     _authorise(actor, locked, entry)
     request = FederalRequest(created_by_id=_actor_id(actor))
@@ -362,6 +365,8 @@ def update(request: FederalRequest, entry: Entry, actor: Actor) -> list[str]:
     recorded). A request in a finalised period, before or after the change, needs a
     supervisor and a reason. Flushes, never commits."""
     _raise_problems(_check(entry, creating=False))
+    audit.lock(audit.LEDGER)
+    db.session.refresh(request)  # as it stands now that no other change can come between
     locked = _locked_periods(request.received_on, entry.received_on)
     _authorise(actor, locked, entry)
     changed = _apply(request, entry)

@@ -48,7 +48,7 @@ from complaints_app.models import (
     RequestReason,
     User,
 )
-from complaints_app.services import ledger, periods, statistics, suppression
+from complaints_app.services import audit, ledger, periods, statistics, suppression
 from complaints_app.services.periods import Period
 from complaints_app.timeutil import city_today, utcnow
 
@@ -253,6 +253,8 @@ def finalise(period: Period, actor: Actor) -> ReportPeriod:
     after the period is over. Flushes, never commits."""
     if not has_permission(actor if isinstance(actor, User) else None, Permission.FINALISE_REPORTS):
         raise ReportError(_("Only a supervisor can finalise a report."))
+    # The ledger chain's lock: no entry of the period changes while its figures are taken.
+    audit.lock(audit.LEDGER)
     current = state(period)
     if current is PeriodState.FINALISED:
         raise ReportError(_("This period's report is already finalised."))
