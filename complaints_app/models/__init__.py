@@ -24,6 +24,7 @@ from complaints_app.models.complaint import (
 )
 from complaints_app.models.federal_request import (
     HELD_OUTCOMES,
+    REASON_SEPARATOR,
     FederalRequest,
     LedgerAmendment,
     LedgerEvent,
@@ -51,6 +52,7 @@ from complaints_app.models.user import (
 __all__ = [
     "HELD_OUTCOMES",
     "OPEN_STATUSES",
+    "REASON_SEPARATOR",
     "AccountChange",
     "AccountEvent",
     "AccountEventKind",

@@ -26,6 +26,7 @@ from complaints_app.crypto import keyed_hash, keyed_hash_candidates
 from complaints_app.extensions import db
 from complaints_app.models import (
     HELD_OUTCOMES,
+    REASON_SEPARATOR,
     Complaint,
     FederalRequest,
     LedgerAmendment,
@@ -255,7 +256,7 @@ def _apply(request: FederalRequest, entry: Entry) -> list[str]:
         "received_on": entry.received_on,
         "kind": entry.kind,
         "form": entry.form,
-        "reason_given": ",".join(sorted({r.value for r in entry.reasons})),
+        "reason_given": REASON_SEPARATOR.join(sorted({r.value for r in entry.reasons})),
         "judicial_warrant_presented": entry.judicial_warrant_presented,
         "outcome": entry.outcome,
         "detained_hours": entry.detained_hours,
@@ -271,7 +272,7 @@ def _apply(request: FederalRequest, entry: Entry) -> list[str]:
             changed.append("person" if name == "person_key" else name)
             setattr(request, name, value)
     notes = entry.notes.strip() or None
-    if (request.notes if request.notes_ct is not None else None) != notes:
+    if request.notes != notes:
         changed.append("notes")
         request.notes = notes
     return changed

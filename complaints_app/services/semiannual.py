@@ -37,6 +37,7 @@ from sqlalchemy import and_, func, not_, select
 from complaints_app.authz import Actor, Permission, has_permission
 from complaints_app.extensions import db
 from complaints_app.models import (
+    REASON_SEPARATOR,
     Allegation,
     Clause,
     Complaint,
@@ -110,7 +111,8 @@ def _requests(period: Period) -> dict[str, Any]:
     ).all()
     by_kind: dict[RequestKind, dict[tuple[str, ...], int]] = defaultdict(dict)
     for kind, reason_given, n in rows:
-        given = tuple(r.value for r in RequestReason if r.value in (reason_given or "").split(","))
+        listed = set((reason_given or "").split(REASON_SEPARATOR))
+        given = tuple(r.value for r in RequestReason if r.value in listed)
         by_kind[kind][given] = by_kind[kind].get(given, 0) + n
     order = {r.value: i for i, r in enumerate(RequestReason)}
     kinds = []
