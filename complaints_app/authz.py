@@ -38,7 +38,10 @@ class Permission(enum.Enum):
     STAFF_HOME = "staff_home"  # /staff/, which sends each role to the page made for it
     VIEW_CASES = "view_cases"  # the staff queue and case pages (what a case allows: CASE_RULES)
     STAFF_INTAKE = "staff_intake"  # enter a complaint received by phone, walk-in or mail
-    FEDERAL_LEDGER = "federal_ledger"  # section 4 ledger and report
+    FEDERAL_LEDGER = "federal_ledger"  # enter and edit section 4 ledger entries
+    READ_LEDGER = "read_ledger"  # the section 4 ledger and semi-annual reports, read only
+    # Finalise a period's semi-annual report, and change its entries afterwards (with a reason).
+    FINALISE_REPORTS = "finalise_reports"
     VIEW_REPORTS = "view_reports"
     MANAGE_USERS = "manage_users"
     MANAGE_CLAUSES = "manage_clauses"
@@ -72,10 +75,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STAFF_INTAKE,
             Permission.LEGAL_HOLD,
             Permission.APPROVE_ACCOUNT_CHANGES,
+            Permission.READ_LEDGER,
+            Permission.FINALISE_REPORTS,
         }
     ),
     Role.RECORDS: frozenset(
-        {Permission.STAFF_HOME, Permission.FEDERAL_LEDGER, Permission.VIEW_REPORTS}
+        {
+            Permission.STAFF_HOME,
+            Permission.FEDERAL_LEDGER,
+            Permission.READ_LEDGER,
+            Permission.VIEW_REPORTS,
+        }
     ),
     # Admin manages accounts and settings but reads no case contents.
     Role.ADMIN: frozenset(
@@ -446,6 +456,47 @@ def check(actor: Actor, case: Complaint, action: CaseAction | str) -> None:
 def may_file_for_others(actor: Actor) -> bool:
     """Staff intake: entering a complaint received by phone, walk-in or mail."""
     return has_permission(actor if isinstance(actor, User) else None, Permission.STAFF_INTAKE)
+
+
+def may_write_ledger(user: Actor) -> bool:
+    """Whether ``user`` may enter or change ledger entries of some period: records officers
+    in open periods, supervisors in finalised ones."""
+    account = user if isinstance(user, User) else None
+    return has_permission(account, Permission.FEDERAL_LEDGER) or has_permission(
+        account, Permission.FINALISE_REPORTS
+    )
+
+
+def ledger_change(user: Actor, *, locked: bool) -> Decision:
+    """May ``user`` enter or change a ledger entry of a period whose report is finalised
+    (``locked``) or not? Records officers keep the ledger of open periods; once a period is
+    finalised only a supervisor may change it, and the service asks for a reason."""
+    account = user if isinstance(user, User) else None
+    writer = has_permission(account, Permission.FEDERAL_LEDGER)
+    finaliser = has_permission(account, Permission.FINALISE_REPORTS)
+    if locked:
+        if finaliser:
+            return ALLOWED
+        if writer:
+            return Decision(
+                False,
+                _l(
+                    "The report for this period has been finalised, so its entries are locked. "
+                    "Ask a supervisor: they can change an entry, giving a reason."
+                ),
+            )
+    else:
+        if writer:
+            return ALLOWED
+        if finaliser:
+            return Decision(
+                False,
+                _l(
+                    "Records officers keep the ledger. A supervisor changes an entry only "
+                    "after its period's report has been finalised."
+                ),
+            )
+    return Decision(False, _l("Your role does not allow changes to the ledger."))
 
 
 def can_be_assigned(user: User | None) -> bool:

@@ -15,6 +15,9 @@ from complaints_app.models import Role
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    from complaints_app import report_commands
+
+    report_commands.init_app(app)
 
     @app.cli.command("seed")
     def seed_command() -> None:

@@ -18,6 +18,11 @@ from complaints_app.models import (
     ContactMethod,
     Disposition,
     EventKind,
+    LedgerEventKind,
+    RequestForm,
+    RequestKind,
+    RequestOutcome,
+    RequestReason,
     Role,
     Status,
     Visibility,
@@ -115,6 +120,40 @@ QUESTION = {
     "acted_as_ice": _l("Acted as an immigration officer"),
 }
 
+# The section 4 ledger.
+REQUEST_KIND = {
+    RequestKind.HOLD: _l("ICE hold or detainer"),
+    RequestKind.ADMINISTRATIVE_WARRANT: _l("Administrative warrant"),
+    RequestKind.NOTIFICATION: _l("Notification request"),
+}
+REQUEST_FORM = {
+    RequestForm.I_247A: _l("I-247A (detainer)"),
+    RequestForm.I_200: _l("I-200 (warrant for arrest)"),
+    RequestForm.I_203: _l("I-203 (order to detain or release)"),
+    RequestForm.I_205: _l("I-205 (warrant of removal)"),
+    RequestForm.OTHER: _l("Other form"),
+}
+REQUEST_OUTCOME = {
+    RequestOutcome.DECLINED: _l("Declined"),
+    RequestOutcome.DETAINED: _l("Detained on it"),
+    RequestOutcome.TRANSFERRED: _l("Transferred to ICE custody"),
+    RequestOutcome.INFORMATION_GIVEN: _l("Information given"),
+}
+REQUEST_REASON = {
+    RequestReason.FINAL_ORDER: _l("A final order of removal"),
+    RequestReason.REMOVAL_PROCEEDINGS: _l("Removal proceedings under way"),
+    RequestReason.BIOMETRIC_MATCH: _l("A fingerprint match with federal records"),
+    RequestReason.STATEMENTS_OR_EVIDENCE: _l("Statements or other evidence"),
+    RequestReason.OTHER: _l("Another reason"),
+    RequestReason.NONE_GIVEN: _l("No reason given"),
+}
+LEDGER_EVENT = {
+    LedgerEventKind.CREATED: _l("Entered"),
+    LedgerEventKind.EDITED: _l("Changed"),
+    LedgerEventKind.AMENDED: _l("Amended after the report was finalised"),
+    LedgerEventKind.FINALISED: _l("Report finalised"),
+}
+
 _BY_ENUM: dict[type[enum.Enum], dict] = {
     Status: STATUS,
     ClosureReason: CLOSURE_REASON,
@@ -126,6 +165,11 @@ _BY_ENUM: dict[type[enum.Enum], dict] = {
     EventKind: EVENT_KIND,
     Role: ROLE,
     Visibility: VISIBILITY,
+    RequestKind: REQUEST_KIND,
+    RequestForm: REQUEST_FORM,
+    RequestOutcome: REQUEST_OUTCOME,
+    RequestReason: REQUEST_REASON,
+    LedgerEventKind: LEDGER_EVENT,
 }
 _BY_NAME: dict[str, dict] = {
     "status": {k.value: v for k, v in STATUS.items()},
@@ -136,6 +180,30 @@ _BY_NAME: dict[str, dict] = {
     "event": {k.value: v for k, v in EVENT_KIND.items()},
     "role": {k.value: v for k, v in ROLE.items()},
     "question": QUESTION,
+    "request_kind": {k.value: v for k, v in REQUEST_KIND.items()},
+    "request_outcome": {k.value: v for k, v in REQUEST_OUTCOME.items()},
+    "request_reason": {k.value: v for k, v in REQUEST_REASON.items()},
+    # Fields of a ledger entry, as named in its change history.
+    "ledger_field": {
+        "received_on": _l("Date received"),
+        "kind": _l("Kind of request"),
+        "form": _l("Form"),
+        "reason_given": _l("Reasons given"),
+        "judicial_warrant_presented": _l("Judicial warrant presented"),
+        "person": _l("Person (booking number)"),
+        "outcome": _l("Outcome"),
+        "detained_hours": _l("Hours held past release"),
+        "reimbursement_amount": _l("Reimbursement"),
+        "reimbursement_case": _l("Reimbursement case"),
+        "complaint_id": _l("Linked complaint"),
+        "notes": _l("Notes"),
+        "created": _l("Entry added"),
+    },
+    "period_state": {
+        "open": _l("Open: the period is still running"),
+        "complete": _l("Complete: ready to finalise"),
+        "finalised": _l("Finalised"),
+    },
 }
 
 

@@ -53,7 +53,7 @@ def home_for(user: User) -> str:
     if user.role == Role.ADMIN:
         return url_for("admin.index")
     if user.role == Role.RECORDS:
-        return url_for("staff.records_home")
+        return url_for("staff.federal_requests")
     return url_for("staff.index")
 
 

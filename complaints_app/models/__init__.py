@@ -24,10 +24,17 @@ from complaints_app.models.complaint import (
     Status,
 )
 from complaints_app.models.federal_request import (
+    HELD_OUTCOMES,
+    REASON_SEPARATOR,
     FederalRequest,
+    LedgerAmendment,
+    LedgerEvent,
+    LedgerEventKind,
+    ReportPeriod,
     RequestForm,
     RequestKind,
     RequestOutcome,
+    RequestReason,
 )
 from complaints_app.models.session_grant import GrantKind, SessionGrant
 from complaints_app.models.user import (
@@ -44,7 +51,9 @@ from complaints_app.models.user import (
 )
 
 __all__ = [
+    "HELD_OUTCOMES",
     "OPEN_STATUSES",
+    "REASON_SEPARATOR",
     "AccountChange",
     "AccountEvent",
     "AccountEventKind",
@@ -69,12 +78,17 @@ __all__ = [
     "FederalRequest",
     "GrantKind",
     "GuidedQuestion",
+    "LedgerAmendment",
+    "LedgerEvent",
+    "LedgerEventKind",
     "Organisation",
     "RecoveryCode",
     "ReferenceCounter",
+    "ReportPeriod",
     "RequestForm",
     "RequestKind",
     "RequestOutcome",
+    "RequestReason",
     "Role",
     "SessionGrant",
     "Status",

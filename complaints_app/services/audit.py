@@ -49,6 +49,7 @@ from complaints_app.models import (
     CaseEvent,
     Complaint,
     EventKind,
+    LedgerEvent,
     User,
     Visibility,
 )
@@ -129,6 +130,18 @@ def _account_fields(event: AccountEvent) -> list:
     ]
 
 
+def _ledger_fields(event: LedgerEvent) -> list:
+    return [
+        event.seq,
+        event.federal_request_id,
+        event.period_start.isoformat() if event.period_start else None,
+        event.actor_id,
+        event.kind.value,
+        event.created_at.isoformat(),
+        event.data,
+    ]
+
+
 def body_digest(body: str) -> str:
     """The keyed hash of an event's text that the chain covers."""
     return keyed_hash("event-body", body)
@@ -182,7 +195,8 @@ CASES = ChainKind(
     "case", CaseEvent, _case_fields, split_by="complaint_id", owner=Complaint, intact=_body_intact
 )
 ACCOUNTS = ChainKind("accounts", AccountEvent, _account_fields)
-KINDS: tuple[ChainKind, ...] = (CASES, ACCOUNTS)
+LEDGER = ChainKind("ledger", LedgerEvent, _ledger_fields)
+KINDS: tuple[ChainKind, ...] = (CASES, ACCOUNTS, LEDGER)
 
 
 def case_chain(complaint: Complaint) -> str:
@@ -217,6 +231,12 @@ def _locked_head(name: str) -> AuditChainHead:
         .on_conflict_do_nothing(index_elements=["name"])
     )
     return db.session.execute(query).scalar_one()
+
+
+def lock(kind: ChainKind) -> None:
+    """Take a single chain's lock now, until commit, so that what a caller reads before
+    appending (is this period finalised?) cannot change under it."""
+    _locked_head(kind.prefix)
 
 
 def append(kind: ChainKind, row: Any) -> None:

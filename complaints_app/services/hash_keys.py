@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 
 from complaints_app.crypto import HASH_SEPARATOR, hash_keys
 from complaints_app.extensions import db
-from complaints_app.models import Complaint, RecoveryCode
+from complaints_app.models import Complaint, FederalRequest, RecoveryCode
 
 # (what it is, column): every stored keyed hash that a look-up depends on.
 STORED = [
@@ -25,6 +25,9 @@ STORED = [
     ("contact emails", Complaint.contact_email_hash),
     ("contact phones", Complaint.contact_phone_hash),
     ("recovery codes", RecoveryCode.code_hash),
+    # Never remade (the booking number is not kept); a new request about the same person
+    # finds their key under any configured hash key (services.ledger.person_key).
+    ("booking numbers", FederalRequest.person_key),
 ]
 
 

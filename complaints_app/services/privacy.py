@@ -20,6 +20,8 @@ from complaints_app.models import (
     CaseEvent,
     Complaint,
     EventKind,
+    FederalRequest,
+    LedgerAmendment,
     Status,
     User,
 )
@@ -28,7 +30,15 @@ from complaints_app.services import audit
 from complaints_app.services.uploads import _path, remove
 from complaints_app.timeutil import utcnow
 
-SEALED_MODELS = (Complaint, Allegation, CaseEvent, Attachment, User)
+SEALED_MODELS = (
+    Complaint,
+    Allegation,
+    CaseEvent,
+    Attachment,
+    User,
+    FederalRequest,
+    LedgerAmendment,
+)
 BATCH = 200
 
 

@@ -65,21 +65,13 @@ def _investigators(users: list[User]) -> list[tuple[str, str]]:
 @bp.get("/")
 @requires(Permission.STAFF_HOME)
 def index():
-    """Staff home: case roles go straight to the queue, records officers to their own page;
-    every role that may open /staff/ lands somewhere it may open."""
+    """Staff home: case roles go straight to the queue, records officers to the section 4
+    ledger; every role that may open /staff/ lands somewhere it may open."""
     if has_permission(current_user, Permission.VIEW_CASES):
         return redirect(url_for("staff.cases"))
-    if has_permission(current_user, Permission.FEDERAL_LEDGER):
-        return redirect(url_for("staff.records_home"))
+    if has_permission(current_user, Permission.READ_LEDGER):
+        return redirect(url_for("staff.federal_requests"))
     abort(HTTPStatus.FORBIDDEN)
-
-
-@bp.get("/records")
-@requires(Permission.FEDERAL_LEDGER)
-def records_home():
-    """The records officer's page: what they can do here, and that the section 4 ledger of
-    federal immigration requests is on its way."""
-    return render_template("staff/records.html")
 
 
 @bp.get("/cases")
