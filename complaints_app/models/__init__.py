@@ -1,5 +1,6 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
+from complaints_app.models.api_token import ApiToken, IdempotentRequest, TokenScope
 from complaints_app.models.case_event import (
     ActorKind,
     AuditChainHead,
@@ -48,6 +49,7 @@ __all__ = [
     "AccountEvent",
     "AccountEventKind",
     "AccountLink",
+    "ApiToken",
     "ActorKind",
     "Agency",
     "Allegation",
@@ -67,6 +69,7 @@ __all__ = [
     "FederalRequest",
     "GrantKind",
     "GuidedQuestion",
+    "IdempotentRequest",
     "Organisation",
     "RecoveryCode",
     "ReferenceCounter",
@@ -76,6 +79,7 @@ __all__ = [
     "Role",
     "SessionGrant",
     "Status",
+    "TokenScope",
     "User",
     "Visibility",
 ]
