@@ -46,7 +46,9 @@ class IdempotentRequest(db.Model):
     kept here: it is derived again from the filing's submission token."""
 
     __tablename__ = "api_idempotent_request"
-    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_api_idempotent_request_user_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "key", name="uq_api_idempotent_request_user_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from complaints_app.authz import Actor, CaseAction, Refused, check
+from complaints_app.authz import Actor, CaseAction, Refused, acting_account, check
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
@@ -15,7 +15,6 @@ from complaints_app.models import (
     Complaint,
     EventKind,
     Status,
-    User,
     Visibility,
 )
 from complaints_app.services import audit, intake, outcome, workflow
@@ -128,7 +127,7 @@ def reply(
     # Files go to disk first: the case's audit chain is locked from the first event on.
     stored = [(prepared, intake.store_file(prepared, batch)) for prepared in files or []]
     workflow.resume_clock(complaint)
-    user = actor if isinstance(actor, User) else None
+    user = acting_account(actor)
     kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
     event = audit.record(
         complaint,
