@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from complaints_app import api
     from complaints_app.admin import bp as admin_bp
     from complaints_app.auth import bp as auth_bp
     from complaints_app.auth.routes import init_app as init_auth
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, auth_bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
+    api.init_app(app)
     _check_deny_by_default(app)
 
 

@@ -10,6 +10,7 @@ from complaints_app.authz import Actor, CaseAction, Refused, acting_account, che
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
+    Attachment,
     CaseEvent,
     ClosureReason,
     Complaint,
@@ -140,3 +141,13 @@ def reply(
     for prepared, storage_key in stored:
         intake.attach_stored(complaint, prepared, storage_key, actor=user, actor_kind=kind)
     return event
+
+
+def add_file(
+    complaint: Complaint, actor: Actor, prepared: PreparedFile, batch: FileBatch
+) -> Attachment:
+    """One cleaned file from the complainant or the organisation that filed for them."""
+    check(actor, complaint, CaseAction.ADD_FILE)
+    user = acting_account(actor)
+    kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
+    return intake.add_attachment(complaint, prepared, batch, actor=user, actor_kind=kind)
