@@ -76,8 +76,9 @@ def register_blueprints(app: Flask) -> None:
     from complaints_app.auth.routes import init_app as init_auth
     from complaints_app.public import bp as public_bp
     from complaints_app.staff import bp as staff_bp
+    from complaints_app.tokens import bp as tokens_bp
 
-    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp):
+    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp, tokens_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
     api.init_app(app)
@@ -85,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 # Blueprints whose every endpoint must declare a permission with @requires.
-GUARDED_BLUEPRINTS = ("staff", "admin", "org", "api")
+GUARDED_BLUEPRINTS = ("staff", "admin", "org", "api", "tokens")
 
 
 def _check_deny_by_default(app: Flask) -> None:

@@ -50,6 +50,38 @@ def init_app(app: Flask) -> None:
         uow.commit()
         click.echo(f"Created {user.email} ({user.role.value}).")
 
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", required=True, help="What the token is for, e.g. the script's name.")
+    @click.option(
+        "--scope", type=click.Choice(["read", "write"]), default="read", show_default=True
+    )
+    @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
+    def create_token(email: str, name: str, scope: str, days: int) -> None:
+        """Create an API token for an advocate; the token is the last line printed, and it is
+        shown only this once."""
+        from sqlalchemy import select
+
+        from complaints_app.models import TokenScope, User
+        from complaints_app.services import api_tokens
+
+        user = db.session.execute(
+            select(User).where(User.email == email.strip().lower())
+        ).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"No account with the email {email}.")
+        try:
+            token, text = api_tokens.issue(user, name, TokenScope(scope), days)
+        except api_tokens.TokenError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+        click.echo(
+            f"Token {token.name!r} ({scope}) for {user.email}, expires "
+            f"{token.expires_at:%Y-%m-%d}. It is shown once:",
+            err=True,
+        )
+        click.echo(text)
+
     keys = click.Group(
         "keys",
         help=(
