@@ -4,9 +4,10 @@ error responses; what a token may do to a case is asked of ``authz`` through the
 from __future__ import annotations
 
 import http
+import json
 from datetime import UTC, datetime
 
-from flask import g, request
+from flask import current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -227,7 +228,11 @@ def _replay(record, user, key: str, fingerprint: str):
     receipt = intake.existing_receipt(idempotency.submission_token(user, key))
     if receipt is None:  # the case was purged since
         raise ApiProblem("not-found")
-    return {**record.response, "tracking_code": receipt.tracking_code}, record.status_code
+    # Already serialised when it was first given: sent as stored, not through the schema.
+    body = {**record.response, "tracking_code": receipt.tracking_code}
+    return current_app.response_class(
+        json.dumps(body), status=record.status_code, mimetype="application/json"
+    )
 
 
 def _intake_data(data: dict, token: str, user, files) -> IntakeData:
