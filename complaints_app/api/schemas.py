@@ -23,6 +23,7 @@ from complaints_app import PROJECT_ROOT
 from complaints_app.models import Agency, ContactMethod, Status
 from complaints_app.services.intake import SOMETHING_ELSE
 from complaints_app.timeutil import city_today
+from config import Config
 
 # The questions of the ordinance's catalogue, as seeded. Which of them are offered today is
 # checked against the catalogue in force when a complaint arrives.
@@ -36,9 +37,18 @@ QUESTION_KEYS = [
 EARLIEST_INCIDENT = date(2000, 1, 1)
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must contain more than spaces.")
+# Not only spaces. Anchored at the start, so that marshmallow (which matches from the start)
+# and JSON Schema (which searches) read the pattern alike.
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must contain more than spaces.")
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: not 1, "yes" or "on", which marshmallow would take."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class StrictSchema(Schema):
@@ -56,7 +66,7 @@ class ContactIn(StrictSchema):
     phone = fields.String(load_default="", validate=validate.Length(max=40))
     postal = fields.String(load_default="", validate=validate.Length(max=400))
     best_time = fields.String(load_default="", validate=validate.Length(max=120))
-    safe_to_contact = fields.Boolean(
+    safe_to_contact = StrictBoolean(
         required=True, metadata={"description": "Whether it is safe to contact them this way."}
     )
 
@@ -92,7 +102,7 @@ class ComplaintIn(StrictSchema):
         validate=validate.Length(min=1, max=len(QUESTION_KEYS)),
         metadata={"description": "Keys of the guided questions answered yes (see /policy)."},
     )
-    urgent = fields.Boolean(
+    urgent = StrictBoolean(
         required=True,
         metadata={"description": "Someone is in custody now because of an ICE hold or warrant."},
     )
@@ -100,15 +110,17 @@ class ComplaintIn(StrictSchema):
         required=True, metadata={"description": "Not in the future, not before 2000."}
     )
     incident_time = fields.String(load_default="", validate=validate.Length(max=40))
-    incident_place = fields.String(
-        required=True, validate=[validate.Length(min=1, max=300), _not_blank]
-    )
+    incident_place = fields.String(required=True, validate=[validate.Length(max=300), NOT_BLANK])
     agency = fields.String(required=True, validate=validate.OneOf([a.value for a in Agency]))
     agency_detail = fields.String(load_default="", validate=validate.Length(max=200))
     officers = fields.String(load_default="", validate=validate.Length(max=300))
-    narrative = fields.String(required=True, validate=validate.Length(min=10))
+    narrative = fields.String(
+        required=True,
+        validate=[validate.Length(min=10, max=Config.NARRATIVE_MAX_CHARS), NOT_BLANK],
+        metadata={"description": "At most NARRATIVE_MAX_CHARS characters (default 20000)."},
+    )
     contact = fields.Nested(ContactIn, load_default=None, allow_none=True)
-    consent_attested = fields.Boolean(
+    consent_attested = StrictBoolean(
         required=True,
         validate=validate.Equal(True),
         metadata={
@@ -127,8 +139,6 @@ class ComplaintIn(StrictSchema):
     @validates("narrative")
     def _narrative(self, value: str, **_kwargs) -> None:
         limit = current_app.config["NARRATIVE_MAX_CHARS"]
-        if len(value.strip()) < 10:
-            raise ValidationError("Please tell a little more (at least 10 characters).")
         if len(value) > limit:
             raise ValidationError(f"Please keep this under {limit} characters.")
 
@@ -152,13 +162,13 @@ class CaseOut(Schema):
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in Status]))
     status_label = fields.String(required=True)
     status_text = fields.String(required=True)
-    urgent = fields.Boolean(required=True)
+    urgent = StrictBoolean(required=True)
     channel = fields.String(required=True)
     incident_date = fields.Date(required=True)
     agency = fields.String(required=True)
     received_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
-    waiting_on_client = fields.Boolean(
+    waiting_on_client = StrictBoolean(
         required=True, metadata={"description": "The office is waiting on an answer."}
     )
     acknowledge_by = fields.AwareDateTime(required=True)
@@ -211,12 +221,12 @@ class MessageList(Schema):
 
 
 class MessageIn(StrictSchema):
-    body = fields.String(required=True, validate=validate.Length(min=1))
+    body = fields.String(
+        required=True, validate=[validate.Length(max=Config.NARRATIVE_MAX_CHARS), NOT_BLANK]
+    )
 
     @validates("body")
     def _body(self, value: str, **_kwargs) -> None:
-        if not value.strip():
-            raise ValidationError("Write the message first.")
         limit = current_app.config["NARRATIVE_MAX_CHARS"]
         if len(value) > limit:
             raise ValidationError(f"Please keep this under {limit} characters.")
