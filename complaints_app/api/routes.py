@@ -68,6 +68,13 @@ def documents(*codes: int):
 
 TOKEN_ERRORS = (401, 429, 500)
 
+# The case just filed, for the operations that take its reference (OpenAPI links: clients and
+# schemathesis's stateful phase follow them).
+FILED_CASE_LINKS = {
+    name: {"operationId": name, "parameters": {"reference": "$response.body#/reference"}}
+    for name in ("get_complaint", "list_messages", "post_message", "post_attachment")
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # What goes out
@@ -127,6 +134,7 @@ def _refused(exc: Refused) -> ApiProblem:
 @bp.arguments(CaseListArgs, location="query", as_kwargs=True)
 @bp.response(200, CasePage)
 @documents(*TOKEN_ERRORS, 403, 422)
+@bp.doc(operationId="list_complaints")
 def list_complaints(
     status: str | None = None,
     updated_since: datetime | None = None,
@@ -169,6 +177,7 @@ def _utc(moment: datetime) -> datetime:
 @bp.arguments(IdempotencyHeader, location="headers")
 @bp.arguments(ComplaintIn, example=COMPLAINT_EXAMPLE)
 @bp.response(201, FiledOut)
+@bp.doc(operationId="file_complaint", responses={201: {"links": FILED_CASE_LINKS}})
 @documents(*TOKEN_ERRORS, 400, 403, 413, 422, 503)
 def file_complaint(headers: dict, data: dict):
     """File a complaint for a client, with the client's consent.
@@ -273,6 +282,7 @@ def _intake_data(data: dict, token: str, user, files) -> IntakeData:
 @requires(Permission.API_READ)
 @bp.response(200, CaseOut)
 @documents(*TOKEN_ERRORS, 403, 404)
+@bp.doc(operationId="get_complaint")
 def get_complaint(reference: str):
     """One of the organisation's cases."""
     return case_out(_case(reference, CaseAction.TRACK))
@@ -300,6 +310,7 @@ def message_out(event: CaseEvent) -> dict:
 @requires(Permission.API_READ)
 @bp.response(200, MessageList)
 @documents(*TOKEN_ERRORS, 403, 404)
+@bp.doc(operationId="list_messages")
 def list_messages(reference: str):
     """The messages between the office and the client's side, oldest first: what the
     complainant reads on /track. Internal notes are never among them."""
@@ -319,6 +330,7 @@ def list_messages(reference: str):
 @bp.arguments(MessageIn, example=MESSAGE_EXAMPLE)
 @bp.response(201, MessageOut)
 @documents(*TOKEN_ERRORS, 400, 403, 404, 409, 413, 422)
+@bp.doc(operationId="post_message")
 def post_message(data: dict, reference: str):
     """Answer the office, or add information, for the client."""
     complaint = _case(reference, CaseAction.REPLY)
@@ -334,6 +346,7 @@ def post_message(data: dict, reference: str):
 @bp.arguments(AttachmentIn, location="files")
 @bp.response(201, AttachmentOut)
 @documents(*TOKEN_ERRORS, 400, 403, 404, 409, 413, 422)
+@bp.doc(operationId="post_attachment")
 def post_attachment(files: dict, reference: str):
     """Add one evidence file (PDF, JPEG or PNG). It is rebuilt from its pixels, as files
     sent through the forms are: nothing of the original's metadata survives."""
@@ -368,6 +381,7 @@ def post_attachment(files: dict, reference: str):
 @bp.response(200, StatsOut)
 @bp.doc(security=[])
 @documents(429, 500)
+@bp.doc(operationId="stats")
 def stats():
     """Public statistics (no token needed)."""
     return {
