@@ -63,23 +63,20 @@ def _cached(response: Response, *, shared: bool) -> Response:
 
 
 def _chart(table: dict, limit: int):
-    column = CHART_COLUMN[table["key"]]
-    kind = next(c["kind"] for c in table["columns"] if c["key"] == column)
-    label = next(c["label"] for c in table["columns"] if c["key"] == column)
+    """The table's chart: hidden figures draw no bar and carry their words, not a number."""
+    column = next(c for c in table["columns"] if c["key"] == CHART_COLUMN[table["key"]])
     bars = []
     for row in table["rows"]:
-        cell = row["cells"][column]
+        cell = row["cells"][column["key"]]
         text = cell_text(cell, limit)
-        if kind == statistics.PERCENT and cell["value"] is not None:
+        if column["kind"] == statistics.PERCENT and cell["value"] is not None:
             text = _("%(value)s%%", value=cell["value"])
         bars.append(Bar(row["label"], cell["value"], text))
-    title = _(
-        "%(table)s: %(column)s (chart; the figures are in the table)",
-        table=table["title"],
-        column=label,
+    description = _(
+        "%(column)s for each line of the table below, which holds the same figures.",
+        column=column["label"],
     )
-    maximum = 100 if kind == statistics.PERCENT else None
-    return bar_chart(bars, title=title, chart_id=f"chart-{table['key']}", maximum=maximum)
+    return bar_chart(table["title"], description, bars)
 
 
 @bp.get("/stats")
@@ -115,6 +112,9 @@ def stats_json():
 @bp.get("/stats/<table_key>.csv")
 def stats_csv(table_key: str):
     """One table as CSV, hidden figures written as the same words the page shows."""
+    # Imported here: the staff package imports the public one while the app is built.
+    from complaints_app.staff.reports import csv_cell
+
     if table_key not in PUBLIC_TABLES:
         abort(HTTPStatus.NOT_FOUND)
     period = _period_from_request()
@@ -123,14 +123,14 @@ def stats_csv(table_key: str):
     out = io.StringIO()
     writer = csv.writer(out)
     columns = [c["key"] for c in table["columns"]]
-    writer.writerow(["period", table["dimension"], "label", *columns])
+    writer.writerow([csv_cell(v) for v in ("period", table["dimension"], "label", *columns)])
     rows = [*table["rows"], *([table["total"]] if table["total"] else [])]
     for row in rows:
         cells = [
             cell_text(row["cells"][c], data["threshold"]) if c in row["cells"] else ""
             for c in columns
         ]
-        writer.writerow([period.name, row["key"], row["label"], *cells])
+        writer.writerow([csv_cell(v) for v in (period.name, row["key"], row["label"], *cells)])
     response = Response(out.getvalue(), mimetype="text/csv")
     filename = f"{table_key}-{period.name}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

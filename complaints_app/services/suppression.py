@@ -338,26 +338,28 @@ def suppress(
             )
         )
         if pick is None:
-            pick = choose(_component(targets[0], equations, membership))
+            pick = choose(_component(targets[0], equations, membership, partners))
         if pick is None:
             # Every non-zero figure linked to it is hidden and it can still be pinned (only
             # possible when a public offset is itself small): hide the whole linked group,
             # zeros included.
-            for key in _component(targets[0], equations, membership):
+            for key in _component(targets[0], equations, membership, partners):
                 if key in values and key not in hidden:
                     hidden[key] = Reason.COMPLEMENTARY
             return hidden
         hidden[pick] = Reason.COMPLEMENTARY
 
 
-def _component(start: Key, equations: Sequence[_Equation], membership) -> set[Key]:
-    """Every figure linked to ``start`` through some chain of sums."""
+def _component(
+    start: Key, equations: Sequence[_Equation], membership, partners: Mapping[Key, list[Key]]
+) -> set[Key]:
+    """Every figure linked to ``start`` through some chain of sums and orders."""
     seen, todo = {start}, [start]
     while todo:
         key = todo.pop()
-        for n in membership.get(key, ()):
-            for other in equations[n].terms:
-                if other not in seen:
-                    seen.add(other)
-                    todo.append(other)
+        linked = [k for n in membership.get(key, ()) for k in equations[n].terms]
+        for other in (*linked, *partners.get(key, ())):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
     return seen
