@@ -33,6 +33,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     register_errors(app)
     register_template_helpers(app)
     register_cli(app)
+    register_statistics(app)
     register_unit_of_work(app)
     return app
 
@@ -121,6 +122,13 @@ def register_unit_of_work(app: Flask) -> None:
     from complaints_app import uow
 
     uow.init_app(app)
+
+
+def register_statistics(app: Flask) -> None:
+    """The statistics' counts follow every change to a case, in the same transaction."""
+    from complaints_app.services import stat_summary
+
+    stat_summary.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

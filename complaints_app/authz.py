@@ -68,13 +68,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.STAFF_HOME,
             Permission.VIEW_CASES,
-            Permission.VIEW_REPORTS,
             Permission.STAFF_INTAKE,
         }
     ),
-    Role.INVESTIGATOR: frozenset(
-        {Permission.STAFF_HOME, Permission.VIEW_CASES, Permission.VIEW_REPORTS}
-    ),
+    # Statistics (/staff/reports) are for supervisors and records officers only.
+    Role.INVESTIGATOR: frozenset({Permission.STAFF_HOME, Permission.VIEW_CASES}),
     Role.SUPERVISOR: frozenset(
         {
             Permission.STAFF_HOME,

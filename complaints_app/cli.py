@@ -261,6 +261,19 @@ def init_app(app: Flask) -> None:
             handle.write(text)
         click.echo(f"Wrote {len(lines)} chain head(s) to {output}.", err=True)
 
+    stats_group = click.Group("stats", help="Statistics.")
+    app.cli.add_command(stats_group)
+
+    @stats_group.command("rebuild")
+    def stats_rebuild_command() -> None:
+        """Recount the statistics' stored counts from the cases: after changing
+        REPORTING_START or TIMEZONE, or after loading cases with bulk SQL."""
+        from complaints_app.services import stat_summary
+
+        rows = stat_summary.rebuild()
+        uow.commit()
+        click.echo("Statistics recounted: " + ", ".join(f"{k} {v} rows" for k, v in rows.items()))
+
     uploads_group = click.Group("uploads", help="Evidence files.")
     app.cli.add_command(uploads_group)
 

@@ -30,6 +30,12 @@ from complaints_app.models.federal_request import (
     RequestOutcome,
 )
 from complaints_app.models.session_grant import GrantKind, SessionGrant
+from complaints_app.models.statistics import (
+    StatAllegationCount,
+    StatBasis,
+    StatClauseComplaintCount,
+    StatComplaintCount,
+)
 from complaints_app.models.user import (
     AccountChange,
     AccountEvent,
@@ -78,6 +84,10 @@ __all__ = [
     "RequestOutcome",
     "Role",
     "SessionGrant",
+    "StatAllegationCount",
+    "StatBasis",
+    "StatClauseComplaintCount",
+    "StatComplaintCount",
     "Status",
     "TokenScope",
     "User",

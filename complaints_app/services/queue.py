@@ -79,17 +79,24 @@ class QueuePage:
     status_counts: dict[str, int] = field(default_factory=dict)
 
 
+def ack_overdue_condition(now: datetime):
+    """SQL for 'not acknowledged in time'."""
+    return and_(Complaint.status == Status.SUBMITTED, Complaint.ack_due_at < now)
+
+
+def investigation_overdue_condition(now: datetime):
+    """SQL for 'an investigation past its due date while not waiting on the complainant'."""
+    return and_(
+        Complaint.status == Status.INVESTIGATION,
+        Complaint.waiting_since.is_(None),
+        Complaint.investigation_due_at < now,
+    )
+
+
 def overdue_condition(now: datetime):
     """SQL for 'past a deadline the office owns': not acknowledged in time, or an
     investigation past its due date while not waiting on the complainant."""
-    return or_(
-        and_(Complaint.status == Status.SUBMITTED, Complaint.ack_due_at < now),
-        and_(
-            Complaint.status == Status.INVESTIGATION,
-            Complaint.waiting_since.is_(None),
-            Complaint.investigation_due_at < now,
-        ),
-    )
+    return or_(ack_overdue_condition(now), investigation_overdue_condition(now))
 
 
 def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:

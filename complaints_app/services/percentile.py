@@ -1,0 +1,124 @@
+"""Median and other percentiles computed in the database, the same on PostgreSQL and SQLite.
+
+Definition: PostgreSQL's ``percentile_cont`` — linear interpolation between the two closest
+ranks (Hyndman and Fan's type 7, the one spreadsheets call PERCENTILE.INC). For ``n`` sorted
+values ``v[0] … v[n-1]`` and a fraction ``p``::
+
+    h = p * (n - 1);  lo = floor(h);  hi = ceil(h)
+    result = v[lo] + (h - lo) * (v[hi] - v[lo])
+
+So the median of an even count is the mean of the two middle values, and the 90th percentile
+of 1…11 is 10. On PostgreSQL the query is ``percentile_cont(p) WITHIN GROUP (ORDER BY v)``.
+SQLite has no such aggregate, so the values are ranked with window functions (``row_number``
+and ``count`` over each group) and the two ranks are picked and interpolated in SQL with the
+same floating-point steps as PostgreSQL's own code (``floor``, ``ceil``, then
+``lo + (h - lo) * (hi - lo)`` on doubles), so both databases give the same float, bit for bit.
+
+Durations are whole seconds between two instants, each cut to its second first
+(``floor(epoch)`` on PostgreSQL, ``strftime('%s', first 19 characters)`` on SQLite): both
+databases see the same integers, whatever fractions of a second the rows hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import ColumnElement
+
+from complaints_app.extensions import db
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def epoch_seconds(column) -> ColumnElement:
+    """Whole seconds since 1970 of a UTC timestamp column, the fraction dropped."""
+    if dialect_name() == "postgresql":
+        return func.floor(extract("epoch", column))
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the first 19 characters are the second.
+    return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
+
+
+def seconds_between(start, end) -> ColumnElement:
+    """``end - start`` in whole seconds (see the module docstring), as a double."""
+    return cast(epoch_seconds(end) - epoch_seconds(start), Float)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many values a group had, and its percentiles by fraction (None when empty)."""
+
+    count: int
+    values: dict[float, float | None]
+
+
+def percentiles(values: Select, fractions: Sequence[float]) -> dict[str, Spread]:
+    """Percentiles of ``values`` (a SELECT of two columns, ``grp`` and ``v``), per ``grp``.
+
+    One query whatever the number of groups and fractions. Groups with no values are absent.
+    """
+    sub = values.subquery()
+    if dialect_name() == "postgresql":
+        stmt = select(
+            sub.c.grp,
+            func.count(),
+            *[func.percentile_cont(literal(p, Float)).within_group(sub.c.v) for p in fractions],
+        ).group_by(sub.c.grp)
+        return {
+            grp: Spread(count, dict(zip(fractions, (float(x) for x in rest), strict=True)))
+            for grp, count, *rest in db.session.execute(stmt)
+        }
+    return _percentiles_by_rank(sub, fractions)
+
+
+def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
+    ranked = select(
+        sub.c.grp,
+        sub.c.v,
+        (func.row_number().over(partition_by=sub.c.grp, order_by=sub.c.v) - 1).label("i"),
+        func.count().over(partition_by=sub.c.grp).label("n"),
+    ).subquery("ranked")
+    wanted = union_all(*[select(literal(p, Float).label("p")) for p in fractions]).subquery("q")
+    h = wanted.c.p * (ranked.c.n - 1)
+    first = cast(h, Integer)  # h >= 0, so truncation is floor
+    second = first + case((h > first, 1), else_=0)
+    picked = (
+        select(
+            ranked.c.grp,
+            wanted.c.p,
+            func.max(ranked.c.n).label("n"),
+            func.min(ranked.c.v).label("lo"),
+            func.max(ranked.c.v).label("hi"),
+            func.max(h - first).label("frac"),
+        )
+        .select_from(ranked.join(wanted, or_(ranked.c.i == first, ranked.c.i == second)))
+        .group_by(ranked.c.grp, wanted.c.p)
+        .subquery("picked")
+    )
+    stmt = select(
+        picked.c.grp,
+        picked.c.p,
+        picked.c.n,
+        picked.c.lo + picked.c.frac * (picked.c.hi - picked.c.lo),
+    )
+    result: dict[str, Spread] = {}
+    for grp, p, n, value in db.session.execute(stmt):
+        spread = result.setdefault(grp, Spread(n, dict.fromkeys(fractions)))
+        # The fraction comes back as the same double that was sent.
+        spread.values[min(fractions, key=lambda f: abs(f - p))] = float(value)
+    return result
