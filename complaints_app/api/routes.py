@@ -28,6 +28,7 @@ from complaints_app.api.schemas import (
     MessageIn,
     MessageList,
     MessageOut,
+    StatsArgs,
     StatsOut,
 )
 from complaints_app.authz import CaseAction, Permission, Refused, decide, requires, visible_cases
@@ -48,11 +49,16 @@ from complaints_app.services import (
     filing,
     idempotency,
     intake,
-    periods,
     tracking,
     uploads,
 )
 from complaints_app.services.intake import Contact, IntakeData
+from complaints_app.services.periods import parse_period
+from complaints_app.services.public_statistics import (
+    default_period,
+    public_periods,
+    public_statistics,
+)
 
 
 def documents(*codes: int):
@@ -378,14 +384,16 @@ def post_attachment(files: dict, reference: str):
 
 @bp.route("/stats", methods=["GET"])
 @requires()  # public: listed in PUBLIC_ENDPOINTS, needs no token
+@bp.arguments(StatsArgs, location="query", as_kwargs=True)
 @bp.response(200, StatsOut)
 @bp.doc(security=[])
-@documents(429, 500)
+@documents(404, 422, 429, 500)
 @bp.doc(operationId="stats")
-def stats():
-    """Public statistics (no token needed)."""
-    return {
-        "periods": [
-            {"name": p.name, "start": p.start, "last_day": p.last_day} for p in periods.periods()
-        ]
-    }
+def stats(period: str | None = None):
+    """Public statistics of one reporting period, small counts hidden (no token needed):
+    the figures of the /stats page."""
+    allowed = public_periods()
+    chosen = default_period() if period is None else parse_period(period)
+    if chosen is None or chosen not in allowed:
+        raise ApiProblem("not-found", detail="There is no public reporting period of that name.")
+    return {**public_statistics(chosen), "periods": [p.name for p in allowed]}

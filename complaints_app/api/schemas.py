@@ -248,17 +248,70 @@ class AttachmentOut(Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
-class PeriodOut(Schema):
+class StatsArgs(StrictSchema):
+    period = fields.String(
+        validate=validate.Regexp(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+        metadata={
+            "description": "A reporting period, named by its first day (see `periods`); "
+            "the newest complete one when left out.",
+            "example": "2026-01-01",
+        },
+    )
+
+
+class StatsCell(Schema):
+    """A figure: ``value`` null and ``suppressed`` true when it is hidden (the value of a
+    hidden figure is never sent)."""
+
+    value = fields.Raw(required=True, allow_none=True, metadata={"type": ["number", "null"]})
+    suppressed = StrictBoolean()
+    reason = fields.String(validate=validate.OneOf(["small", "complementary", "small_base"]))
+
+
+class StatsRow(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    cells = fields.Dict(keys=fields.String(), values=fields.Nested(StatsCell), required=True)
+
+
+class StatsColumn(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True)
+    description = fields.String(allow_none=True)
+
+
+class StatsTable(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    dimension = fields.String(allow_none=True)
+    dimension_label = fields.String(allow_none=True)
+    columns = fields.List(fields.Nested(StatsColumn), required=True)
+    rows = fields.List(fields.Nested(StatsRow), required=True)
+    total = fields.Nested(StatsRow, allow_none=True, required=True)
+
+
+class StatsPeriod(Schema):
     name = fields.String(required=True, metadata={"example": "2026-01-01"})
-    start = fields.Date(required=True)
-    last_day = fields.Date(required=True)
+    first_day = fields.String(required=True)
+    last_day = fields.String(required=True)
+    label = fields.String(required=True)
+    complete = StrictBoolean(required=True)
 
 
 class StatsOut(Schema):
-    """Public statistics. The figures come with the statistics work; for now the reporting
-    periods they will be given for."""
+    """One period's public statistics, small counts hidden: the same figures as /stats."""
 
-    periods = fields.List(fields.Nested(PeriodOut), required=True)
+    period = fields.Nested(StatsPeriod, required=True)
+    as_of = fields.String(required=True)
+    threshold = fields.Integer(required=True)
+    tables = fields.List(fields.Nested(StatsTable), required=True)
+    periods = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Every period that may be asked for, newest first."},
+    )
 
 
 class ProblemOut(Schema):

@@ -317,11 +317,21 @@ def test_no_cors_headers_are_sent(db, make_advocate, api_as):
         assert not [n for n, _v in response.headers if n.lower().startswith("access-control-")]
 
 
-def test_stats_need_no_token(client):
+def test_stats_need_no_token_and_match_the_public_page(client, db, make_advocate, org_case):
+    advocate = make_advocate()
+    for _ in range(6):
+        org_case(advocate)
     response = client.get("/api/v1/stats")
     assert response.status_code == HTTPStatus.OK
-    periods = response.get_json()["periods"]
-    assert periods and periods[0]["name"] == "2026-01-01"
+    body = response.get_json()
+    page = client.get("/stats.json", query_string={"period": body["period"]["name"]}).get_json()
+    assert body["tables"] == page["tables"]
+    assert body["periods"][-1] == "2026-01-01"
+    named = client.get("/api/v1/stats", query_string={"period": body["periods"][-1]})
+    assert named.get_json()["period"]["name"] == "2026-01-01"
+    assert_problem(
+        client.get("/api/v1/stats", query_string={"period": "2099-01-01"}), 404, "not-found"
+    )
 
 
 def test_unknown_paths_and_methods_are_problems(db, make_advocate, api_as):
