@@ -75,11 +75,12 @@ def register_blueprints(app: Flask) -> None:
     from complaints_app.admin import bp as admin_bp
     from complaints_app.auth import bp as auth_bp
     from complaints_app.auth.routes import init_app as init_auth
+    from complaints_app.org import bp as org_bp
     from complaints_app.public import bp as public_bp
     from complaints_app.staff import bp as staff_bp
     from complaints_app.tokens import bp as tokens_bp
 
-    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp, tokens_bp):
+    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp, org_bp, tokens_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
     api.init_app(app)

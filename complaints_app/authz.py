@@ -52,6 +52,7 @@ class Permission(enum.Enum):
     MANAGE_CLAUSES = "manage_clauses"
     MANAGE_SETTINGS = "manage_settings"
     ORG_CASES = "org_cases"  # an advocate's own organisation's cases
+    ORG_PEOPLE = "org_people"  # a lead advocate: add and deactivate their organisation's advocates
     LEGAL_HOLD = "legal_hold"  # the admin's legal-hold page (references and reasons only)
     # See account changes; deciding them also needs the ACCOUNT_APPROVER_ROLE setting's role.
     APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
@@ -108,6 +109,9 @@ SCOPE_PERMISSIONS: dict[TokenScope, frozenset[Permission]] = {
     TokenScope.WRITE: frozenset({Permission.API_READ, Permission.API_WRITE}),
 }
 
+# What an organisation's lead advocate may open beyond what every advocate may.
+LEAD_PERMISSIONS = frozenset({Permission.ORG_PEOPLE})
+
 STAFF_ROLES = frozenset(r for r in Role if r is not Role.ADVOCATE)
 
 
@@ -126,7 +130,32 @@ def has_permission(user: User | TokenActor | None, permission: Permission) -> bo
         return permission in SCOPE_PERMISSIONS[user.scope] and has_permission(user.user, permission)
     if not _active_user(user):
         return False
-    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+    if permission in ROLE_PERMISSIONS.get(user.role, frozenset()):
+        return True
+    return permission in LEAD_PERMISSIONS and is_lead_advocate(user)
+
+
+def is_lead_advocate(user: object) -> bool:
+    """An active advocate whom an admin made their organisation's lead."""
+    return (
+        _active_user(user)
+        and user.role == Role.ADVOCATE
+        and user.organisation_id is not None
+        and bool(user.is_lead)
+    )
+
+
+def may_manage_advocate(actor: object, member: User | None) -> bool:
+    """Whether ``actor`` (a lead advocate) may add or deactivate ``member``: an advocate of
+    the lead's own organisation, never the lead themself. Anything else does not exist for
+    them (answer 404)."""
+    return (
+        is_lead_advocate(actor)
+        and member is not None
+        and member.role == Role.ADVOCATE
+        and member.organisation_id == actor.organisation_id
+        and member.id != actor.id
+    )
 
 
 F = TypeVar("F", bound=Callable)
@@ -287,6 +316,7 @@ class CaseAction(enum.StrEnum):
     LEGAL_HOLD = "legal_hold"
     MERGE_INTO = "merge_into"  # take another case in as its duplicate (on the surviving case)
     PURGE = "purge"  # retention: remove personal data
+    MOVE_ORGANISATION = "move_organisation"  # the client changed lawyers (admin)
 
 
 ALL_STATES = frozenset(Status)
@@ -341,6 +371,7 @@ CASE_RULES: dict[CaseAction, tuple[Grant, ...]] = {
     CaseAction.LEGAL_HOLD: (grant(SUPERVISOR, ADMIN),),
     CaseAction.MERGE_INTO: (grant(INTAKE, SUPERVISOR),),
     CaseAction.PURGE: (grant(SYSTEM, states={Status.CLOSED}),),
+    CaseAction.MOVE_ORGANISATION: (grant(ADMIN),),
 }
 
 
@@ -478,7 +509,7 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     rule as ``CaseAction.READ``, for a query. A token sees its organisation's cases (the rule
     of ``CaseAction.TRACK`` for the filing organisation)."""
     if isinstance(actor, TokenActor):
-        return _organisation_cases(actor.user)
+        return organisation_cases(actor.user)
     if not _active_user(actor):
         return false()
     if actor.role in (Role.INTAKE, Role.SUPERVISOR):
@@ -493,10 +524,12 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def _organisation_cases(user: User) -> ColumnElement[bool]:
-    if not _active_user(user) or user.role != Role.ADVOCATE or user.organisation_id is None:
+def organisation_cases(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition for the cases an advocate may list and open on /org/: those their
+    organisation filed, the same rule as ``CaseAction.TRACK`` for them."""
+    if not _active_user(actor) or actor.role != Role.ADVOCATE or actor.organisation_id is None:
         return false()
-    return Complaint.organisation_id == user.organisation_id
+    return Complaint.organisation_id == actor.organisation_id
 
 
 def current_actor() -> Actor:

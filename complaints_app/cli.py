@@ -82,6 +82,21 @@ def init_app(app: Flask) -> None:
         )
         click.echo(text)
 
+    @app.cli.command("create-org")
+    @click.argument("slug")
+    @click.option("--name", required=True, help="The organisation's name.")
+    @click.option("--contact", "contact", default="", help="Email the office writes to.")
+    def create_org(slug: str, name: str, contact: str) -> None:
+        """Create a legal aid organisation (SLUG: its short name, e.g. legal-aid-east)."""
+        from complaints_app.services import accounts, organisations
+
+        try:
+            organisation = organisations.create_organisation(slug, name, contact or None)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+        click.echo(f"Created organisation {organisation.slug} ({organisation.name}).")
+
     keys = click.Group(
         "keys",
         help=(

@@ -14,6 +14,7 @@ from complaints_app.models import (
     Agency,
     Channel,
     ClosureReason,
+    ConsentMethod,
     ContactMethod,
     Disposition,
     EventKind,
@@ -81,6 +82,13 @@ EVENT_KIND = {
     EventKind.MERGED: _l("Merged"),
     EventKind.LEGAL_HOLD: _l("Legal hold"),
     EventKind.PURGED: _l("Personal data purged"),
+    EventKind.ORGANISATION_CHANGED: _l("Moved to another organisation"),
+}
+CONSENT_METHOD = {
+    ConsentMethod.IN_PERSON: _l("In person"),
+    ConsentMethod.PHONE: _l("By phone"),
+    ConsentMethod.VIDEO: _l("By video call"),
+    ConsentMethod.WRITING: _l("In writing (signed form, letter or message)"),
 }
 ROLE = {
     Role.INTAKE: _l("Intake"),
@@ -114,6 +122,7 @@ _BY_ENUM: dict[type[enum.Enum], dict] = {
     Channel: CHANNEL,
     Disposition: DISPOSITION,
     ContactMethod: CONTACT_METHOD,
+    ConsentMethod: CONSENT_METHOD,
     EventKind: EVENT_KIND,
     Role: ROLE,
     Visibility: VISIBILITY,
@@ -226,6 +235,8 @@ DETAIL = {
     "change_kind": _l("Kind of change"),
     "approved_by": _l("Approved by account"),
     "requested_by": _l("Requested by account"),
+    "lead": _l("Lead advocate"),
+    "organisation": _l("Organisation"),
     "name": _l("Name"),
     "email": _l("Email"),
     "phone": _l("Phone"),

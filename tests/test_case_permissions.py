@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "legal_hold": {"supervisor": ALL, "admin": ALL},
     "merge_into": {"intake": ALL, "supervisor": ALL},
     "purge": {"system": "C"},
+    "move_organisation": {"admin": ALL},
 }
 
 

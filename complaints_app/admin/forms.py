@@ -90,6 +90,37 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Name"), validators=[InputRequired(_l("Enter the name.")), Length(max=200)]
     )
+    contact = StringField(
+        _l("Email the office writes to (optional)"),
+        description=_l("The organisation's intake desk, not a client's address."),
+        validators=[Optional(), Length(max=254)],
+    )
+
+
+class LeadForm(FlaskForm):
+    """Whether an advocate is their organisation's lead (adds and deactivates advocates)."""
+
+    lead = RadioField(
+        _l("Lead advocate of the organisation"),
+        choices=[
+            ("yes", _l("Yes: may add and deactivate the organisation's advocates")),
+            ("no", _l("No")),
+        ],
+        validators=[InputRequired(_l("Choose yes or no."))],
+    )
+
+
+class MoveCaseForm(FlaskForm):
+    """Give a case to another organisation (the client changed lawyers), by reference: no
+    case contents are shown."""
+
+    reference = StringField(
+        _l("Case reference"),
+        validators=[InputRequired(_l("Enter the case reference.")), Length(max=24)],
+    )
+    organisation = SelectField(
+        _l("Move to"), choices=[], validators=[InputRequired(_l("Choose the organisation."))]
+    )
 
 
 class ClauseForm(FlaskForm):

@@ -14,7 +14,9 @@ from complaints_app import uow
 from complaints_app.admin import bp
 from complaints_app.admin.forms import (
     ActionForm,
+    LeadForm,
     LegalHoldForm,
+    MoveCaseForm,
     OrganisationForm,
     ResetForm,
     RoleForm,
@@ -24,7 +26,8 @@ from complaints_app.admin.forms import (
 from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, Clause, Complaint, Organisation, Role, User
-from complaints_app.services import account_changes, accounts, casework, catalogue
+from complaints_app.services import account_changes, accounts, casework, catalogue, workflow
+from complaints_app.services import organisations as organisation_service
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
 from complaints_app.timeutil import city_today
@@ -122,6 +125,7 @@ def _render_user(
         user=user,
         role_form=role_form,
         reset_form=reset_form or ResetForm(formdata=None),
+        lead_form=LeadForm(formdata=None, lead="yes" if user.is_lead else "no"),
         action_form=ActionForm(formdata=None),
         pending=account_changes.pending_changes(user),
         events=list(events),
@@ -285,28 +289,97 @@ def legal_holds():
 # Organisations
 
 
+@bp.post("/users/<int:user_id>/lead")
+@requires(Permission.MANAGE_USERS)
+def user_lead(user_id: int):
+    """Make an advocate their organisation's lead advocate, or no longer; recorded on the
+    account."""
+    target = _user_or_404(user_id)
+    form = LeadForm()
+    if not form.validate():
+        return _render_user(target, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    try:
+        organisation_service.set_lead(
+            current_user._get_current_object(), target, form.lead.data == "yes"
+        )
+    except AccountError as exc:
+        uow.discard()
+        return _render_user(
+            _user_or_404(user_id), error=str(exc), status=HTTPStatus.UNPROCESSABLE_ENTITY
+        )
+    flash(_("Lead advocate saved for %(email)s.", email=target.email))
+    return redirect(url_for("admin.user", user_id=target.id), code=HTTPStatus.SEE_OTHER)
+
+
+def _organisations_page(
+    form: OrganisationForm | None = None,
+    move_form: MoveCaseForm | None = None,
+    status: int = HTTPStatus.OK,
+):
+    orgs = list(db.session.execute(select(Organisation).order_by(Organisation.name)).scalars())
+    move_form = move_form or MoveCaseForm(formdata=None)
+    move_form.organisation.choices = [("", _("Choose"))] + [
+        (o.slug, o.name) for o in orgs if o.active
+    ]
+    return render_template(
+        "admin/organisations.html",
+        form=form or OrganisationForm(formdata=None),
+        move_form=move_form,
+        organisations=orgs,
+    ), status
+
+
 @bp.route("/organisations", methods=["GET", "POST"])
 @requires(Permission.MANAGE_USERS)
 def organisations():
-    """The legal aid organisations advocates belong to, and a form to add one."""
+    """The legal aid organisations advocates belong to, a form to add one, and a form to
+    move a case to another organisation."""
+    if request.method == "GET":
+        return _organisations_page()
     form = OrganisationForm()
-    if form.validate_on_submit():
-        slug = form.slug.data.strip()
-        exists = db.session.execute(
-            select(Organisation.id).where(Organisation.slug == slug)
-        ).first()
-        if exists:
-            form.slug.errors = [
-                *form.slug.errors,
-                _("An organisation with this short name exists."),
-            ]
-        else:
-            db.session.add(Organisation(slug=slug, name=form.name.data.strip()))
-            flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
-            return redirect(url_for("admin.organisations"), code=HTTPStatus.SEE_OTHER)
-    orgs = list(db.session.execute(select(Organisation).order_by(Organisation.name)).scalars())
-    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
-    return render_template("admin/organisations.html", form=form, organisations=orgs), status
+    if not form.validate():
+        return _organisations_page(form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    try:
+        organisation = organisation_service.create_organisation(
+            form.slug.data, form.name.data, form.contact.data
+        )
+    except AccountError as exc:
+        uow.discard()
+        field = form[exc.field] if exc.field in ("slug", "name", "contact") else form.slug
+        field.errors = [*field.errors, str(exc)]
+        return _organisations_page(form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    flash(_("Organisation %(name)s added.", name=organisation.name))
+    return redirect(url_for("admin.organisations"), code=HTTPStatus.SEE_OTHER)
+
+
+@bp.post("/organisations/move-case")
+@requires(Permission.MANAGE_USERS)
+def move_case():
+    """Give a case filed by one organisation to another (the client changed lawyers). The
+    move is on the case's audit trail; the old organisation loses the case at once."""
+    form = MoveCaseForm()
+    orgs = {
+        o.slug: o
+        for o in db.session.execute(
+            select(Organisation).where(Organisation.active.is_(True))
+        ).scalars()
+    }
+    form.organisation.choices = [("", "")] + [(slug, o.name) for slug, o in orgs.items()]
+    if not form.validate():
+        return _organisations_page(move_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    complaint = workflow.case_by_reference(form.reference.data)
+    if complaint is None or complaint.purged_at is not None:
+        form.reference.errors = [_("No case with that reference.")]
+        return _organisations_page(move_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    target = orgs[form.organisation.data]
+    try:
+        organisation_service.move_case(current_user._get_current_object(), complaint, target)
+    except Refused as exc:
+        uow.discard()
+        form.reference.errors = [exc.message]
+        return _organisations_page(move_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
+    flash(_("Case %(ref)s now belongs to %(org)s.", ref=complaint.reference, org=target.name))
+    return redirect(url_for("admin.organisations"), code=HTTPStatus.SEE_OTHER)
 
 
 # ---------------------------------------------------------------------------------------------

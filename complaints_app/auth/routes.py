@@ -49,7 +49,7 @@ from complaints_app.timeutil import utcnow
 def home_for(user: User) -> str:
     """Where a user lands after signing in."""
     if user.role == Role.ADVOCATE:
-        return url_for("public.index")
+        return url_for("org.index")
     if user.role == Role.ADMIN:
         return url_for("admin.index")
     if user.role == Role.RECORDS:
@@ -347,6 +347,19 @@ def require_staff():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if current_user.role not in STAFF_ROLES:
+        abort(HTTPStatus.FORBIDDEN)
+    if two_factor.required_for(current_user) and not current_user.totp_secret_ct:
+        return redirect(url_for("auth.enroll_two_factor"), code=HTTPStatus.SEE_OTHER)
+    no_store()
+    return None
+
+
+def require_advocate():
+    """The organisation pages: only signed-in advocates get past (staff get 403, as
+    advocates do on the staff pages)."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role != Role.ADVOCATE:
         abort(HTTPStatus.FORBIDDEN)
     if two_factor.required_for(current_user) and not current_user.totp_secret_ct:
         return redirect(url_for("auth.enroll_two_factor"), code=HTTPStatus.SEE_OTHER)

@@ -31,6 +31,7 @@ class EventKind(enum.Enum):
     MERGED = "merged"
     LEGAL_HOLD = "legal_hold"
     PURGED = "purged"
+    ORGANISATION_CHANGED = "organisation_changed"  # an admin moved it to another organisation
 
 
 class Visibility(enum.Enum):

@@ -80,6 +80,15 @@ class ContactMethod(enum.Enum):
     MAIL = "mail"
 
 
+class ConsentMethod(enum.Enum):
+    """How a client agreed that an organisation files for them."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    WRITING = "writing"
+
+
 class ReferenceCounter(db.Model):
     """The last case number handed out in a year; its row lock serialises numbering."""
 
@@ -160,6 +169,12 @@ class Complaint(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     consent_attested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the advocate attested: how the client agreed, and on which day. Deferred: read only
+    # where shown, and code working on an older revision's schema never touches them.
+    consent_method: Mapped[ConsentMethod | None] = mapped_column(
+        enum_type(ConsentMethod, "consent_method"), deferred=True
+    )
+    consent_given_on: Mapped[date | None] = mapped_column(Date, deferred=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
 
@@ -194,6 +209,8 @@ class Complaint(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="complaint", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    # The legal aid organisation that filed it for the client, if one did.
+    organisation = relationship("Organisation")
     # Everyone the case was ever given to: former assignees keep read access.
     assignments: Mapped[list[CaseAssignment]] = relationship(
         order_by="CaseAssignment.assigned_at", cascade="all, delete-orphan"

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from complaints_app.crypto import Sealed
@@ -35,6 +35,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Where the office writes about the cases the organisation filed (its intake desk, not a
+    # client): an advocate's filing names the organisation as the contact for follow-up.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -59,6 +62,10 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An organisation's lead advocate (set by an admin) adds and deactivates its advocates.
+    # Deferred and defaulted by the database: code that works on the schema of an older
+    # revision (the data migrations' tests) neither reads nor writes it.
+    is_lead: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
     # Bumped on password change or deactivation: sessions carrying an older epoch are ended.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     totp_secret_ct: Mapped[str | None] = mapped_column(Text)
@@ -69,6 +76,9 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    # ``is_lead`` is left to the database's default, not fetched back after an INSERT.
+    __mapper_args__ = {"eager_defaults": False}
 
     totp_secret = Sealed("totp_secret_ct")
 
@@ -110,6 +120,7 @@ class AccountEventKind(enum.Enum):
     APPROVAL_REQUESTED = "approval_requested"
     APPROVED = "approved"
     REFUSED = "refused"
+    LEAD_CHANGED = "lead_changed"  # made or no longer an organisation's lead advocate
 
 
 class AccountEvent(db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -118,10 +119,13 @@ def new_complaint():
     return complaint_form_flow(ComplaintForm(), channel=lambda form: Channel.WEB)
 
 
-def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
+def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None, more=None, page=None):
     """Show, check and file a complaint form through the filing service; shared by the public
-    form and staff intake. ``channel`` picks the channel from the validated form."""
+    form, staff intake and the advocates' form. ``channel`` picks the channel from the
+    validated form; ``more`` gives more of the filing from it (an advocate's organisation
+    and consent); ``page`` holds what the form and receipt pages show besides."""
     no_store()
+    page = page or {}
     questions = catalogue.current_questions()
     form.set_questions(questions)
     token = form.submission_token.data or ""
@@ -132,7 +136,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
     kept = filing.kept_files(token)
     form.keep_files.choices = [(f.id, f.name) for f in kept]
     if request.method == "GET":
-        return _form_page(form, questions, kept)
+        return _form_page(form, questions, kept, **page)
 
     valid = filing.earlier_receipt(token) is not None or form.validate()
     result = filing.attempt(
@@ -140,11 +144,14 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
         valid=valid,
         files=request.files.getlist(form.evidence.name),
         keep=form.keep_files.data or [],
-        data=lambda files: _intake_data(form, token, channel(form), files, filed_by),
+        data=lambda files: replace(
+            _intake_data(form, token, channel(form), files, filed_by),
+            **(more(form) if more else {}),
+        ),
     )
     if result.filed:
         # Staff intake reads the receipt out to the resident: it speaks to the staff member.
-        return _receipt_page(token, result.receipt, for_staff=filed_by is not None)
+        return _receipt_page(token, result.receipt, for_staff=filed_by is not None, **page)
     form.keep_files.choices = [(f.id, f.name) for f in result.kept]
     form.keep_files.data = result.keep
     form.evidence.errors = [*form.evidence.errors, *result.file_errors]
@@ -156,8 +163,9 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None):
             HTTPStatus.SERVICE_UNAVAILABLE,
             not_saved=True,
             files_lost=result.files_lost,
+            **page,
         )
-    return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY)
+    return _form_page(form, questions, result.kept, HTTPStatus.UNPROCESSABLE_ENTITY, **page)
 
 
 # The one-time form tokens this browser session was given (a digest of each, never the tracking
@@ -180,22 +188,22 @@ def _remember_form(token: str) -> None:
         session[FORMS_GIVEN_KEY] = [*marks, mark][-FORMS_GIVEN_KEPT:]
 
 
-def _receipt_page(token: str, receipt: Receipt, *, for_staff: bool = False):
+def _receipt_page(token: str, receipt: Receipt, *, for_staff: bool = False, **page):
     """The receipt of a filed form. The tracking code is shown when the case was filed by this
     post, or again to the browser session holding the form for a few minutes after filing;
     from any other session, or later, the page says the complaint was already sent, without
     reference or code."""
     if not receipt.already_filed:
         _remember_form(token)
-        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff)
+        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff, **page)
     filed_at = db.session.execute(
         select(Complaint.received_at).where(Complaint.reference == receipt.reference)
     ).scalar_one_or_none()
     window = timedelta(minutes=current_app.config["RECEIPT_REPEAT_MINUTES"])
     recent = filed_at is not None and utcnow() - filed_at <= window
     if recent and _form_mark(token) in (session.get(FORMS_GIVEN_KEY) or []):
-        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff)
-    return render_template("public/receipt.html", receipt=None), HTTPStatus.CONFLICT
+        return render_template("public/receipt.html", receipt=receipt, for_staff=for_staff, **page)
+    return render_template("public/receipt.html", receipt=None, **page), HTTPStatus.CONFLICT
 
 
 def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed_by) -> IntakeData:
@@ -285,24 +293,58 @@ def track():
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)
 
 
+def client_view(complaint: Complaint, actor) -> dict:
+    """What the client side reads of a case, for the complainant on /track and the filing
+    organisation on /org: status in plain words and the timeline meant for them."""
+    name, sentence = complainant.status_text(complaint)
+    return {
+        "complaint": complaint,
+        "status_name": name,
+        "status_sentence": sentence,
+        "events": complainant.public_timeline(complaint, actor),
+        "status_words": complainant.status_change_words,
+    }
+
+
 def _case_page(
     complaint: Complaint,
     reply_form: ReplyForm | None = None,
     withdraw_form: WithdrawForm | None = None,
     status: int = 200,
 ):
-    name, sentence = complainant.status_text(complaint)
     return render_template(
         "public/track_case.html",
-        complaint=complaint,
-        status_name=name,
-        status_sentence=sentence,
-        events=complainant.public_timeline(complaint, g.case_actor),
-        status_words=complainant.status_change_words,
+        **client_view(complaint, g.case_actor),
         reply_form=reply_form or ReplyForm(),
         withdraw_form=withdraw_form or WithdrawForm(),
         leave_form=EmptyForm(),
     ), status
+
+
+def send_reply(complaint: Complaint, actor, form: ReplyForm) -> bool:
+    """Check a reply form and its files and send it as ``actor`` (the complainant, or an
+    advocate of the filing organisation). False: nothing was sent, and the form carries
+    the reasons (or a refusal was flashed)."""
+    valid = form.validate()
+    files, errors = filing.prepare_files(request.files.getlist(form.evidence.name))
+    if len(files) > current_app.config["UPLOAD_MAX_FILES"]:
+        errors.append(
+            _(
+                "You can attach up to %(n)s files at a time.",
+                n=current_app.config["UPLOAD_MAX_FILES"],
+            )
+        )
+    form.evidence.errors = [*form.evidence.errors, *errors]
+    if not valid or errors:
+        return False
+    try:
+        with uploads.file_batch() as batch:
+            complainant.reply(complaint, actor, form.message.data, files, batch)
+    except Refused as exc:
+        uow.discard()
+        flash(exc.message)
+        return False
+    return True
 
 
 def _closed_with_message():
@@ -324,24 +366,7 @@ def track_reply():
     if complaint is None:
         return _closed_with_message()
     form = ReplyForm()
-    valid = form.validate()
-    files, errors = filing.prepare_files(request.files.getlist(form.evidence.name))
-    if len(files) > current_app.config["UPLOAD_MAX_FILES"]:
-        errors.append(
-            _(
-                "You can attach up to %(n)s files at a time.",
-                n=current_app.config["UPLOAD_MAX_FILES"],
-            )
-        )
-    form.evidence.errors = [*form.evidence.errors, *errors]
-    if not valid or errors:
-        return _case_page(complaint, reply_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
-    try:
-        with uploads.file_batch() as batch:
-            complainant.reply(complaint, g.case_actor, form.message.data, files, batch)
-    except Refused as exc:
-        uow.discard()
-        flash(exc.message)
+    if not send_reply(complaint, g.case_actor, form):
         return _case_page(complaint, reply_form=form, status=HTTPStatus.UNPROCESSABLE_ENTITY)
     flash(_("Thank you. Your message was sent to the office."))
     return redirect(url_for("public.track"), code=HTTPStatus.SEE_OTHER)

@@ -54,6 +54,7 @@ EVENT_LABELS = {
     AccountEventKind.APPROVAL_REQUESTED: _l("Approval requested"),
     AccountEventKind.APPROVED: _l("Change approved"),
     AccountEventKind.REFUSED: _l("Change refused"),
+    AccountEventKind.LEAD_CHANGED: _l("Lead advocate changed"),
 }
 CHANGE_LABELS = {
     ChangeKind.CREATE: _l("New account"),

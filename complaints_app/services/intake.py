@@ -19,6 +19,7 @@ from complaints_app.models import (
     Attachment,
     Channel,
     Complaint,
+    ConsentMethod,
     ContactMethod,
     EventKind,
     GuidedQuestion,
@@ -80,7 +81,10 @@ class IntakeData:
     files: list[PreparedFile] = field(default_factory=list)
     filed_by: User | None = None
     organisation: Organisation | None = None
+    # An advocate's attestation that the client agreed: how, and on which day.
     consent_attested: bool = False
+    consent_method: ConsentMethod | None = None
+    consent_given_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,9 @@ def submit(data: IntakeData, files: FileBatch) -> Receipt:
         received_at=received,
         ack_due_at=_deadline(received, data.urgent),
     )
+    if data.organisation is not None:
+        complaint.consent_method = data.consent_method
+        complaint.consent_given_on = data.consent_given_on
     complaint.narrative = data.narrative
     if not data.anonymous and data.contact is not None:
         complaint.contact_json = data.contact.sealed_json()

@@ -1,7 +1,7 @@
 """API personal access tokens and idempotent POST answers
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-26 01:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
