@@ -24,23 +24,6 @@ MAX_EXAMPLES = os.environ.get("API_FUZZ_MAX_EXAMPLES", "40")
 MAX_TIME = os.environ.get("API_FUZZ_MAX_TIME", "180")  # seconds, the whole run
 ADVOCATE = "fuzz-advocate@legal-aid.example"
 
-# The organisation and its advocate. Written here rather than with create-org, so that the
-# run needs nothing but the API's own pieces.
-SETUP = """
-import sys
-from complaints_app import create_app, uow
-from complaints_app.extensions import db
-from complaints_app.models import Organisation, Role
-from complaints_app.services import accounts
-
-app = create_app()
-with app.app_context():
-    db.session.add(Organisation(slug="fuzz-legal-aid", name="Fuzz Legal Aid"))
-    db.session.flush()
-    accounts.create_user(sys.argv[1], Role.ADVOCATE, sys.argv[2], org_slug="fuzz-legal-aid")
-    uow.commit()
-"""
-
 
 def say(text: str) -> None:
     print(f"== {text}", flush=True)
@@ -98,12 +81,12 @@ def main() -> int:
         say("database, catalogue, organisation, advocate, token")
         flask(env, "db", "upgrade")
         flask(env, "seed")
-        subprocess.run(  # noqa: S603
-            [str(BIN / "python"), "-c", SETUP, ADVOCATE, secrets.token_urlsafe(24)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
+        flask(env, "create-org", "fuzz-legal-aid", "--name", "Fuzz Legal Aid")
+        flask(
+            env,
+            *("create-user", ADVOCATE, "--role", "advocate", "--org", "fuzz-legal-aid"),
+            "--password-stdin",
+            stdin=secrets.token_urlsafe(24) + "\n",
         )
         token = flask(env, "create-token", ADVOCATE, "--name", "fuzz", "--scope", "write")
         token = token.strip().splitlines()[-1]
