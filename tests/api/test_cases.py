@@ -347,3 +347,19 @@ def test_a_status_never_set_by_hand(db, make_advocate, api_as):
     api_as(make_advocate()).post("/complaints", json=COMPLAINT_EXAMPLE)
     db.session.rollback()
     assert db.session.execute(select(Complaint.status)).scalar_one() == Status.SUBMITTED
+
+
+def test_a_request_too_large_is_a_413_problem(app, db, make_advocate, api_as, org_case):
+    advocate = make_advocate()
+    case = org_case(advocate)
+    previous = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    try:
+        response = api_as(advocate).post(
+            f"/complaints/{case.reference}/attachments",
+            data={"file": (io.BytesIO(b"%PDF-" + b"0" * 4096), "big.pdf")},
+            content_type="multipart/form-data",
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = previous
+    assert_problem(response, 413, "too-large")
