@@ -38,6 +38,7 @@ from complaints_app.models import (
     CaseEvent,
     Channel,
     Complaint,
+    ConsentMethod,
     ContactMethod,
     EventKind,
     Status,
@@ -281,6 +282,8 @@ def _intake_data(data: dict, token: str, user, files) -> IntakeData:
         filed_by=user,
         organisation=user.organisation,
         consent_attested=data["consent_attested"],
+        consent_method=ConsentMethod(data["consent_method"]),
+        consent_given_on=data["consent_given_on"],
     )
 
 

@@ -20,7 +20,7 @@ from marshmallow import (
 )
 
 from complaints_app import PROJECT_ROOT
-from complaints_app.models import Agency, ContactMethod, Status
+from complaints_app.models import Agency, ConsentMethod, ContactMethod, Status
 from complaints_app.services.intake import SOMETHING_ELSE
 from complaints_app.timeutil import city_today
 from config import Config
@@ -129,7 +129,17 @@ class ComplaintIn(StrictSchema):
         },
     )
 
-    @validates("incident_date")
+    consent_method = fields.String(
+        required=True,
+        validate=validate.OneOf([m.value for m in ConsentMethod]),
+        metadata={"description": "How the client agreed that the organisation files for them."},
+    )
+    consent_given_on = fields.Date(
+        required=True,
+        metadata={"description": "The day the client agreed: not in the future, not before 2000."},
+    )
+
+    @validates("incident_date", "consent_given_on")
     def _date_in_range(self, value: date, **_kwargs) -> None:
         if value > city_today():
             raise ValidationError("The date cannot be in the future.")
@@ -151,6 +161,8 @@ COMPLAINT_EXAMPLE = {
     "agency": "police",
     "narrative": "My client was kept overnight after bail was posted because of an ICE form.",
     "contact": None,
+    "consent_method": "in_person",
+    "consent_given_on": "2026-01-20",
     "consent_attested": True,
 }
 

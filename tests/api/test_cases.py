@@ -53,6 +53,8 @@ def test_the_documented_example_files_a_case_as_is(app, db, make_advocate, api_a
     assert case.organisation_id == advocate.organisation_id
     assert case.filed_by_id == advocate.id
     assert case.consent_attested_at is not None
+    assert case.consent_method.value == "in_person"
+    assert case.consent_given_on.isoformat() == "2026-01-20"
     assert case.tracking_hash == tracking.hash_code(body["tracking_code"])
     submitted = db.session.execute(select(CaseEvent)).scalars().first()
     assert submitted.actor_kind == ActorKind.ADVOCATE
@@ -62,6 +64,8 @@ def test_the_documented_example_files_a_case_as_is(app, db, make_advocate, api_a
     ("change", "field"),
     [
         ({"consent_attested": False}, "consent_attested"),
+        ({"consent_method": "telepathy"}, "consent_method"),
+        ({"consent_given_on": "2999-01-01"}, "consent_given_on"),
         ({"narrative": "            "}, "narrative"),
         ({"narrative": "too short"}, "narrative"),
         ({"incident_place": "   "}, "incident_place"),
