@@ -17,7 +17,7 @@ LOCK_VENV := .venv-lock
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
-.PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock
+.PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock api-fuzz
 
 install: $(STAMP)
 
@@ -90,6 +90,11 @@ test: lint
 	@echo "== SQLite"
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+
+# schemathesis against a live server, from the API's own OpenAPI document: every phase, with a
+# write token, bounded by API_FUZZ_MAX_TIME seconds (default 180).
+api-fuzz: install
+	$(BIN)/python .ci/api_fuzz.py
 
 # Outside checks (bandit, wapiti, sqlmap) live in their own environment: their
 # dependencies never mix with the app's.

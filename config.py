@@ -113,6 +113,8 @@ class Config:
     RECEIPT_REPEAT_MINUTES = _int("RECEIPT_REPEAT_MINUTES", 5)
     TRACK_MAX_MINUTES = _int("TRACK_MAX_MINUTES", 120)
     SUBMIT_LIMIT_PER_CLIENT = os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "20 per hour")
+    # Requests per API token (a client without a valid-looking token: per client address).
+    API_LIMIT_PER_TOKEN = os.environ.get("API_LIMIT_PER_TOKEN", "120 per minute")
 
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_CLIENT = os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30 per 15 minutes")

@@ -33,6 +33,7 @@ def create_app(config: type[Config] | None = None, **overrides: object) -> Flask
     register_errors(app)
     register_template_helpers(app)
     register_cli(app)
+    register_statistics(app)
     register_unit_of_work(app)
     return app
 
@@ -70,21 +71,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from complaints_app import api
     from complaints_app.admin import bp as admin_bp
     from complaints_app.auth import bp as auth_bp
     from complaints_app.auth.routes import init_app as init_auth
     from complaints_app.org import bp as org_bp
     from complaints_app.public import bp as public_bp
     from complaints_app.staff import bp as staff_bp
+    from complaints_app.tokens import bp as tokens_bp
 
-    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp, org_bp):
+    for blueprint in (public_bp, auth_bp, staff_bp, admin_bp, org_bp, tokens_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
+    api.init_app(app)
     _check_deny_by_default(app)
 
 
 # Blueprints whose every endpoint must declare a permission with @requires.
-GUARDED_BLUEPRINTS = ("staff", "admin", "org", "api")
+GUARDED_BLUEPRINTS = ("staff", "admin", "org", "api", "tokens")
 
 
 def _check_deny_by_default(app: Flask) -> None:
@@ -119,6 +123,13 @@ def register_unit_of_work(app: Flask) -> None:
     from complaints_app import uow
 
     uow.init_app(app)
+
+
+def register_statistics(app: Flask) -> None:
+    """The statistics' counts follow every change to a case, in the same transaction."""
+    from complaints_app.services import stat_summary
+
+    stat_summary.init_app(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -29,7 +29,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from complaints_app.models import OPEN_STATUSES, CaseAssignment, Complaint, Role, Status, User
+from complaints_app.models import (
+    OPEN_STATUSES,
+    CaseAssignment,
+    Complaint,
+    Role,
+    Status,
+    TokenScope,
+    User,
+)
 
 
 class Permission(enum.Enum):
@@ -51,6 +59,10 @@ class Permission(enum.Enum):
     LEGAL_HOLD = "legal_hold"  # the admin's legal-hold page (references and reasons only)
     # See account changes; deciding them also needs the ACCOUNT_APPROVER_ROLE setting's role.
     APPROVE_ACCOUNT_CHANGES = "approve_account_changes"
+    # The JSON API, through a personal access token only (never a browser session).
+    API_READ = "api_read"
+    API_WRITE = "api_write"
+    API_TOKENS = "api_tokens"  # an advocate's own tokens page
 
 
 CASE_ROLES = frozenset({Role.INTAKE, Role.INVESTIGATOR, Role.SUPERVISOR})
@@ -60,13 +72,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {
             Permission.STAFF_HOME,
             Permission.VIEW_CASES,
-            Permission.VIEW_REPORTS,
             Permission.STAFF_INTAKE,
         }
     ),
-    Role.INVESTIGATOR: frozenset(
-        {Permission.STAFF_HOME, Permission.VIEW_CASES, Permission.VIEW_REPORTS}
-    ),
+    # Statistics (/staff/reports) are for supervisors and records officers only.
+    Role.INVESTIGATOR: frozenset({Permission.STAFF_HOME, Permission.VIEW_CASES}),
     Role.SUPERVISOR: frozenset(
         {
             Permission.STAFF_HOME,
@@ -97,7 +107,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_ACCOUNT_CHANGES,
         }
     ),
-    Role.ADVOCATE: frozenset({Permission.ORG_CASES}),
+    Role.ADVOCATE: frozenset(
+        {Permission.ORG_CASES, Permission.API_READ, Permission.API_WRITE, Permission.API_TOKENS}
+    ),
+}
+
+# What a token's scope lets it do: areas (``requires``) and operations on a case (``decide``).
+# A token never carries more than its account's role allows, and never more than the API.
+SCOPE_PERMISSIONS: dict[TokenScope, frozenset[Permission]] = {
+    TokenScope.READ: frozenset({Permission.API_READ}),
+    TokenScope.WRITE: frozenset({Permission.API_READ, Permission.API_WRITE}),
 }
 
 # What an organisation's lead advocate may open beyond what every advocate may.
@@ -114,9 +133,11 @@ def _active_user(actor: object) -> bool:
     )
 
 
-def has_permission(user: User | None, permission: Permission) -> bool:
+def has_permission(user: User | TokenActor | None, permission: Permission) -> bool:
     """Whether ``user`` may open the area ``permission`` names; anonymous and inactive users
-    may open none."""
+    may open none, and a token only what both its scope and its account allow."""
+    if isinstance(user, TokenActor):
+        return permission in SCOPE_PERMISSIONS[user.scope] and has_permission(user.user, permission)
     if not _active_user(user):
         return False
     if permission in ROLE_PERMISSIONS.get(user.role, frozenset()):
@@ -151,12 +172,14 @@ F = TypeVar("F", bound=Callable)
 
 
 def requires(*permissions: Permission) -> Callable[[F], F]:
-    """Refuse the view with 403 unless the signed-in user holds every permission."""
+    """Refuse the view with 403 unless the signed-in user (on the API: the token) holds every
+    permission. ``@requires()`` with none declares a public endpoint."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not all(has_permission(current_user, p) for p in permissions):
+            account = g.get("token_actor") or current_user
+            if not all(has_permission(account, p) for p in permissions):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -184,7 +207,23 @@ class System:
     task: str
 
 
-Actor = User | Complainant | System | None
+@dataclass(frozen=True)
+class TokenActor:
+    """An advocate acting through a personal access token: the account's relations to cases,
+    narrowed to what the token's scope allows (``SCOPE_CASE_ACTIONS``)."""
+
+    user: User
+    scope: TokenScope
+
+
+Actor = User | Complainant | System | TokenActor | None
+
+
+def acting_account(actor: Actor) -> User | None:
+    """The account behind an actor, for recording who did something."""
+    if isinstance(actor, TokenActor):
+        return actor.user
+    return actor if isinstance(actor, User) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +385,13 @@ CASE_RULES: dict[CaseAction, tuple[Grant, ...]] = {
 }
 
 
+# What a token may do to the cases its account may track.
+SCOPE_CASE_ACTIONS: dict[TokenScope, frozenset[CaseAction]] = {
+    TokenScope.READ: frozenset({CaseAction.TRACK}),
+    TokenScope.WRITE: frozenset({CaseAction.TRACK, CaseAction.REPLY, CaseAction.ADD_FILE}),
+}
+
+
 def _grants(action: CaseAction) -> tuple[Grant, ...]:
     if action in CASE_RULES:
         return CASE_RULES[action]
@@ -410,6 +456,11 @@ def _may_know_of(relations: list[Relation], grants: tuple[Grant, ...]) -> bool:
 def decide(actor: Actor, case: Complaint, action: CaseAction | str) -> Decision:
     """May ``actor`` do ``action`` to ``case`` now? Deny unless a grant says yes."""
     action = CaseAction(action)
+    if isinstance(actor, TokenActor):
+        decision = decide(actor.user, case, action)
+        if decision.allowed and action not in SCOPE_CASE_ACTIONS[actor.scope]:
+            return Decision(False, _l("This token may only read. Use a token with write access."))
+        return decision
     if case.purged_at is not None:
         return Decision(False, _l("This case's personal data was removed."), hidden=True)
     relations = _relations(actor, case)
@@ -506,7 +557,10 @@ def can_be_assigned(user: User | None) -> bool:
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """SQL condition for the cases ``actor`` may list and open on the staff side: the same
-    rule as ``CaseAction.READ``, for a query."""
+    rule as ``CaseAction.READ``, for a query. A token sees its organisation's cases (the rule
+    of ``CaseAction.TRACK`` for the filing organisation)."""
+    if isinstance(actor, TokenActor):
+        return organisation_cases(actor.user)
     if not _active_user(actor):
         return false()
     if actor.role in (Role.INTAKE, Role.SUPERVISOR):
@@ -534,6 +588,8 @@ def current_actor() -> Actor:
     signed-in account, else nobody."""
     if has_request_context() and g.get("case_actor") is not None:
         return g.case_actor
+    if has_request_context() and g.get("token_actor") is not None:
+        return g.token_actor
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user._get_current_object()
     return None

@@ -53,6 +53,38 @@ def init_app(app: Flask) -> None:
         uow.commit()
         click.echo(f"Created {user.email} ({user.role.value}).")
 
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", required=True, help="What the token is for, e.g. the script's name.")
+    @click.option(
+        "--scope", type=click.Choice(["read", "write"]), default="read", show_default=True
+    )
+    @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
+    def create_token(email: str, name: str, scope: str, days: int) -> None:
+        """Create an API token for an advocate; the token is the last line printed, and it is
+        shown only this once."""
+        from sqlalchemy import select
+
+        from complaints_app.models import TokenScope, User
+        from complaints_app.services import api_tokens
+
+        user = db.session.execute(
+            select(User).where(User.email == email.strip().lower())
+        ).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"No account with the email {email}.")
+        try:
+            token, text = api_tokens.issue(user, name, TokenScope(scope), days)
+        except api_tokens.TokenError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+        click.echo(
+            f"Token {token.name!r} ({scope}) for {user.email}, expires "
+            f"{token.expires_at:%Y-%m-%d}. It is shown once:",
+            err=True,
+        )
+        click.echo(text)
+
     @app.cli.command("create-org")
     @click.argument("slug")
     @click.option("--name", required=True, help="The organisation's name.")
@@ -246,6 +278,19 @@ def init_app(app: Flask) -> None:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
         click.echo(f"Wrote {len(lines)} chain head(s) to {output}.", err=True)
+
+    stats_group = click.Group("stats", help="Statistics.")
+    app.cli.add_command(stats_group)
+
+    @stats_group.command("rebuild")
+    def stats_rebuild_command() -> None:
+        """Recount the statistics' stored counts from the cases: after changing
+        REPORTING_START or TIMEZONE, or after loading cases with bulk SQL."""
+        from complaints_app.services import stat_summary
+
+        rows = stat_summary.rebuild()
+        uow.commit()
+        click.echo("Statistics recounted: " + ", ".join(f"{k} {v} rows" for k, v in rows.items()))
 
     uploads_group = click.Group("uploads", help="Evidence files.")
     app.cli.add_command(uploads_group)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -11,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from complaints_app import form_retry
+from complaints_app.api import problems
 from complaints_app.extensions import db
 from complaints_app.security import no_store
 
@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
         """The form again, with what was typed and a message; never the action itself."""
         db.session.rollback()
         if request.path.startswith("/api/"):
-            return {"title": str(MESSAGES[400][0]), "status": 400}, HTTPStatus.BAD_REQUEST
+            return problems.problem_response("bad-request")
         response = form_retry.replay()
         if response is not None:
             return response
@@ -75,11 +75,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            return problems.from_exception(error)
         code = error.code or 500
         if code not in MESSAGES:
             return error
-        if request.path.startswith("/api/"):
-            return {"title": str(MESSAGES[code][0]), "status": code}, code
         return render_error(code)
 
     @app.errorhandler(Exception)
@@ -88,5 +88,5 @@ def init_app(app: Flask) -> None:
         # The exception type only: messages and tracebacks can carry personal data.
         log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url_rule)
         if request.path.startswith("/api/"):
-            return {"title": "Internal error", "status": 500}, HTTPStatus.INTERNAL_SERVER_ERROR
+            return problems.problem_response("internal-error")
         return render_error(500)

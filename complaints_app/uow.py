@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, g, has_request_context
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -106,6 +106,10 @@ def _commit_request(response: Response) -> Response:
         commit()
     except Exception as exc:
         log.error("commit failed: %s", type(exc).__name__)
+        if request.path.startswith("/api/"):
+            from complaints_app.api.problems import problem_response
+
+            return problem_response("unavailable")
         from complaints_app.errors import render_error
 
         body, status = render_error(503)

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import pytest
 
-from complaints_app.authz import CaseAction, Complainant, System, can, decide
-from complaints_app.models import CaseAssignment, Complaint, Organisation, Role, Status, User
+from complaints_app.authz import CaseAction, Complainant, System, TokenActor, can, decide
+from complaints_app.models import (
+    CaseAssignment,
+    Complaint,
+    Organisation,
+    Role,
+    Status,
+    TokenScope,
+    User,
+)
 from complaints_app.timeutil import utcnow
 
 # Case states by their first letter.
@@ -41,17 +49,22 @@ ACTORS = (
     "another complainant",  # holds another case's code
     "anonymous",
     "system",  # CLI and scheduled work
+    "read token of the filing organisation",  # an API token of its advocate
+    "write token of the filing organisation",
+    "write token of another organisation",
 )
 
 CLIENT = ("complainant", "advocate of the filing organisation")
+WRITE_TOKEN = "write token of the filing organisation"
+TOKENS = ("read token of the filing organisation", WRITE_TOKEN)
 READERS = ("intake", "supervisor", "assignee", "former assignee")
 
 # operation → {actor: states in which it is allowed}; everyone else: never.
 EXPECTED: dict[str, dict[str, str]] = {
     "read": dict.fromkeys(READERS, ALL),
-    "track": dict.fromkeys(CLIENT, ALL),
-    "reply": dict.fromkeys(CLIENT, OPEN),
-    "add_file": dict.fromkeys(CLIENT, OPEN),
+    "track": dict.fromkeys((*CLIENT, *TOKENS), ALL),
+    "reply": dict.fromkeys((*CLIENT, WRITE_TOKEN), OPEN),
+    "add_file": dict.fromkeys((*CLIENT, WRITE_TOKEN), OPEN),
     "acknowledge": {"intake": "S", "supervisor": "S"},
     "screen_in": {"intake": "T", "supervisor": "T"},
     "screen_out": {"intake": "T", "supervisor": "T"},
@@ -92,6 +105,7 @@ def _user(uid: int, role: Role, organisation: Organisation | None = None) -> Use
 def actors():
     filing_org = Organisation(id=1, slug="aid", name="Aid")
     other_org = Organisation(id=2, slug="other", name="Other")
+    advocate = _user(8, Role.ADVOCATE, filing_org)
     return {
         "intake": _user(1, Role.INTAKE),
         "supervisor": _user(2, Role.SUPERVISOR),
@@ -100,12 +114,17 @@ def actors():
         "other investigator": _user(5, Role.INVESTIGATOR),
         "records": _user(6, Role.RECORDS),
         "admin": _user(7, Role.ADMIN),
-        "advocate of the filing organisation": _user(8, Role.ADVOCATE, filing_org),
+        "advocate of the filing organisation": advocate,
         "advocate of another organisation": _user(9, Role.ADVOCATE, other_org),
         "complainant": Complainant(100),
         "another complainant": Complainant(101),
         "anonymous": None,
         "system": System("test"),
+        "read token of the filing organisation": TokenActor(advocate, TokenScope.READ),
+        WRITE_TOKEN: TokenActor(advocate, TokenScope.WRITE),
+        "write token of another organisation": TokenActor(
+            _user(10, Role.ADVOCATE, other_org), TokenScope.WRITE
+        ),
     }
 
 
@@ -165,6 +184,7 @@ def test_a_purged_case_is_gone_for_everyone(actors):
         ("admin", Status.CLOSED, "set_disposition", True, "no such case"),
         ("advocate of another organisation", Status.TRIAGE, "track", True, "no such case"),
         ("another complainant", Status.TRIAGE, "reply", True, "no such case"),
+        ("write token of another organisation", Status.TRIAGE, "track", True, "no such case"),
         # Someone who may read it is told why not.
         ("supervisor", Status.CLOSED, "set_disposition", False, "closed"),
         ("former assignee", Status.CLOSED, "set_disposition", False, "someone else"),
@@ -173,6 +193,7 @@ def test_a_purged_case_is_gone_for_everyone(actors):
         ("intake", Status.REVIEW, "approve", False, "role does not allow"),
         ("supervisor", Status.TRIAGE, "approve", False, "in triage"),
         ("complainant", Status.CLOSED, "reply", False, "closed"),
+        ("read token of the filing organisation", Status.TRIAGE, "reply", False, "only read"),
     ],
 )
 def test_refusals_say_why(actors, actor, status, operation, hidden, words):

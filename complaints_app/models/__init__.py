@@ -1,5 +1,6 @@
 """Every model, imported here so that Alembic and the app see the whole schema."""
 
+from complaints_app.models.api_token import ApiToken, IdempotentRequest, TokenScope
 from complaints_app.models.case_event import (
     ActorKind,
     AuditChainHead,
@@ -37,6 +38,12 @@ from complaints_app.models.federal_request import (
     RequestReason,
 )
 from complaints_app.models.session_grant import GrantKind, SessionGrant
+from complaints_app.models.statistics import (
+    StatAllegationCount,
+    StatBasis,
+    StatClauseComplaintCount,
+    StatComplaintCount,
+)
 from complaints_app.models.user import (
     AccountChange,
     AccountEvent,
@@ -61,6 +68,7 @@ __all__ = [
     "ActorKind",
     "Agency",
     "Allegation",
+    "ApiToken",
     "Attachment",
     "AuditChainHead",
     "CaseAssignment",
@@ -78,6 +86,7 @@ __all__ = [
     "FederalRequest",
     "GrantKind",
     "GuidedQuestion",
+    "IdempotentRequest",
     "LedgerAmendment",
     "LedgerEvent",
     "LedgerEventKind",
@@ -91,7 +100,12 @@ __all__ = [
     "RequestReason",
     "Role",
     "SessionGrant",
+    "StatAllegationCount",
+    "StatBasis",
+    "StatClauseComplaintCount",
+    "StatComplaintCount",
     "Status",
+    "TokenScope",
     "User",
     "Visibility",
 ]

@@ -6,16 +6,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from complaints_app.authz import Actor, CaseAction, Refused, check
+from complaints_app.authz import Actor, CaseAction, Refused, acting_account, check
 from complaints_app.extensions import db
 from complaints_app.models import (
     ActorKind,
+    Attachment,
     CaseEvent,
     ClosureReason,
     Complaint,
     EventKind,
     Status,
-    User,
     Visibility,
 )
 from complaints_app.services import audit, intake, outcome, workflow
@@ -128,7 +128,7 @@ def reply(
     # Files go to disk first: the case's audit chain is locked from the first event on.
     stored = [(prepared, intake.store_file(prepared, batch)) for prepared in files or []]
     workflow.resume_clock(complaint)
-    user = actor if isinstance(actor, User) else None
+    user = acting_account(actor)
     kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
     event = audit.record(
         complaint,
@@ -141,3 +141,13 @@ def reply(
     for prepared, storage_key in stored:
         intake.attach_stored(complaint, prepared, storage_key, actor=user, actor_kind=kind)
     return event
+
+
+def add_file(
+    complaint: Complaint, actor: Actor, prepared: PreparedFile, batch: FileBatch
+) -> Attachment:
+    """One cleaned file from the complainant or the organisation that filed for them."""
+    check(actor, complaint, CaseAction.ADD_FILE)
+    user = acting_account(actor)
+    kind = ActorKind.ADVOCATE if user is not None else ActorKind.COMPLAINANT
+    return intake.add_attachment(complaint, prepared, batch, actor=user, actor_kind=kind)

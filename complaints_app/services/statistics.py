@@ -15,9 +15,12 @@ A ``Table`` carries raw figures with stable machine keys (enum values, clause co
 translated labels. Columns of kind ``count`` hold ints (what small-count suppression works
 on); ``percent``, ``hours`` and ``days`` hold floats or None when nothing was measured.
 
-Queries: one pass over the period's complaints for every complaint table, one over its
-allegations for every allegation table, one for the time figures, one for the open workload
-and one for the clause names: the number of queries does not grow with the data.
+Queries: the counts come from tables kept current with every change to a case
+(services/stat_summary.py) — a few hundred rows per period — or, while those are not usable,
+from the cases themselves, with the same results. One query for every complaint table, two for
+the allegation tables, one for the time figures (from the cases, through an index that holds
+them), one for the open workload, one for the clause names and one to check the stored counts:
+the number of queries does not grow with the data.
 """
 
 from __future__ import annotations
@@ -39,9 +42,12 @@ from complaints_app.models import (
     Clause,
     Complaint,
     Disposition,
+    StatAllegationCount,
+    StatClauseComplaintCount,
+    StatComplaintCount,
     Status,
 )
-from complaints_app.services import queue
+from complaints_app.services import queue, stat_summary
 from complaints_app.services.percentile import percentiles, seconds_between
 from complaints_app.services.periods import Period, periods
 from complaints_app.services.stat_tables import (
@@ -155,56 +161,90 @@ def _rollup(base, branches: dict[str, tuple], measures) -> dict[str, dict[tuple,
     return result
 
 
-def _complaint_figures(period: Period | None) -> dict[str, dict[tuple, list[int]]]:
-    """Complaints and urgent complaints by status, agency, channel and period: one query."""
-    rows = (
-        select(
-            _period_key(period).label("period"),
-            *[col.label(name) for name, col in COMPLAINT_DIMENSIONS.items()],
-            Complaint.urgent.label("urgent"),
+def _complaint_figures(period: Period | None, counted: bool) -> dict[str, dict[tuple, list[int]]]:
+    """Complaints and urgent complaints by status, agency, channel and period: one query,
+    over the stored counts when ``counted`` (see services/stat_summary.py), else the cases."""
+    keys = ("period", *COMPLAINT_DIMENSIONS, "urgent")
+    if counted:
+        table = StatComplaintCount.__table__
+        base = (
+            select(*[table.c[k] for k in keys], table.c.n)
+            .where(table.c.period.in_([p.name for p in _periods_in(period)]), table.c.n > 0)
+            .cte("complaint_base")
         )
-        .where(_in_scope(period))
-        .subquery()
-    )
-    keys = [rows.c.period, *[rows.c[n] for n in COMPLAINT_DIMENSIONS], rows.c.urgent]
-    base = select(*keys, func.count().label("n")).group_by(*keys).cte("complaint_base")
+    else:
+        rows = (
+            select(
+                _period_key(period).label("period"),
+                *[col.label(name) for name, col in COMPLAINT_DIMENSIONS.items()],
+                Complaint.urgent.label("urgent"),
+            )
+            .where(_in_scope(period))
+            .subquery()
+        )
+        grouped = [rows.c[k] for k in keys]
+        base = select(*grouped, func.count().label("n")).group_by(*grouped).cte("complaint_base")
     branches = {name: (base.c[name],) for name in ("period", *COMPLAINT_DIMENSIONS)}
     return _rollup(
         base, branches, [func.sum(base.c.n), func.sum(case((base.c.urgent, base.c.n), else_=0))]
     )
 
 
-def _allegation_figures(period: Period | None) -> dict[str, dict[tuple, list[int]]]:
+def _allegation_figures(period: Period | None, counted: bool) -> dict[str, dict[tuple, list[int]]]:
     """Allegations by the complaint's status, agency, channel and period, by clause and
-    finding, and complaints per clause: one query."""
-    joined = Allegation.__table__.join(
-        Complaint.__table__, Allegation.complaint_id == Complaint.id
-    ).outerjoin(Clause.__table__, Allegation.clause_id == Clause.id)
-    rows = (
-        select(
-            _period_key(period).label("period"),
-            *[col.label(name) for name, col in COMPLAINT_DIMENSIONS.items()],
-            Clause.code.label("clause"),
-            Allegation.disposition.label("disposition"),
+    finding, and complaints per clause: one query for the allegations, one for the complaints
+    per clause, over the stored counts when ``counted``, else the cases."""
+    keys = ("period", *COMPLAINT_DIMENSIONS, "clause", "disposition")
+    names = [p.name for p in _periods_in(period)]
+    if counted:
+        table = StatAllegationCount.__table__
+        # '' stands for "none" in the stored keys; the tables expect NULL. A count that fell to
+        # zero stays as a row, which the cases themselves would not give.
+        base = (
+            select(
+                *[table.c[k] for k in ("period", *COMPLAINT_DIMENSIONS)],
+                func.nullif(table.c.clause_code, "").label("clause"),
+                func.nullif(table.c.disposition, "").label("disposition"),
+                table.c.n,
+            )
+            .where(table.c.period.in_(names), table.c.n > 0)
+            .cte("allegation_base")
         )
-        .select_from(joined)
-        .where(_in_scope(period))
-        .subquery()
-    )
-    keys = [rows.c[name] for name in ("period", *COMPLAINT_DIMENSIONS, "clause", "disposition")]
-    base = select(*keys, func.count().label("n")).group_by(*keys).cte("allegation_base")
+        clauses = StatClauseComplaintCount.__table__
+        per_clause = (
+            select(func.nullif(clauses.c.clause_code, ""), func.sum(clauses.c.n))
+            .where(clauses.c.period.in_(names), clauses.c.n > 0)
+            .group_by(clauses.c.clause_code)
+        )
+    else:
+        joined = Allegation.__table__.join(
+            Complaint.__table__, Allegation.complaint_id == Complaint.id
+        ).outerjoin(Clause.__table__, Allegation.clause_id == Clause.id)
+        rows = (
+            select(
+                _period_key(period).label("period"),
+                *[col.label(name) for name, col in COMPLAINT_DIMENSIONS.items()],
+                Clause.code.label("clause"),
+                Allegation.disposition.label("disposition"),
+            )
+            .select_from(joined)
+            .where(_in_scope(period))
+            .subquery()
+        )
+        grouped = [rows.c[k] for k in keys]
+        base = select(*grouped, func.count().label("n")).group_by(*grouped).cte("allegation_base")
+        # Complaints per clause cannot be summed from the groups above (a complaint can hold
+        # two allegations under one clause), so they are counted distinct.
+        per_clause = (
+            select(Clause.code, func.count(func.distinct(Allegation.complaint_id)))
+            .select_from(joined)
+            .where(_in_scope(period))
+            .group_by(Clause.code)
+        )
     branches = {name: (base.c[name],) for name in COMPLAINT_DIMENSIONS}
     branches["clause"] = (base.c.clause, base.c.disposition)
     branches["period"] = (base.c.period, base.c.disposition)
     figures = _rollup(base, branches, [func.sum(base.c.n)])
-    # Complaints per clause cannot be summed from the groups above (a complaint can hold two
-    # allegations under one clause), so they are counted distinct.
-    per_clause = (
-        select(Clause.code, func.count(func.distinct(Allegation.complaint_id)))
-        .select_from(joined)
-        .where(_in_scope(period))
-        .group_by(Clause.code)
-    )
     figures["clause_complaints"] = {
         (code, ""): [int(n)] for code, n in db.session.execute(per_clause)
     }
@@ -371,8 +411,9 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
     """Every table for ``period`` (None: every period so far, plus the table by period), in
     the order of ``TABLE_KEYS``. A fixed number of queries, whatever the data."""
     now = now or utcnow()
-    complaints = _complaint_figures(period)
-    allegations = _allegation_figures(period)
+    counted = stat_summary.is_current()
+    complaints = _complaint_figures(period, counted)
+    allegations = _allegation_figures(period, counted)
     spreads = _duration_figures(period)
     workload = _workload_figures(period, now)
     names = _clause_names()

@@ -159,8 +159,13 @@ def exposed(
     known: Mapping[Key, int],
     truth: Mapping[Key, int],
     ranges: Mapping[Key, tuple[int, int]],
+    safe: set[Key],
 ) -> list[Key]:
-    """Every hidden figure a reader could pin down exactly.
+    """A hidden figure a reader could pin down exactly, if there is one (as a list).
+
+    ``safe`` holds figures already shown to have another possible value; it grows as more are
+    shown. Hiding more figures only gives a reader more freedom, so a figure once safe stays
+    safe while ``suppress`` adds to what is hidden.
 
     The reader knows the shown figures (``known``), every sum, and each hidden figure's range
     from its label (``ranges``). A hidden figure is pinned when no whole-number solution of
@@ -196,27 +201,43 @@ def exposed(
         [LinearConstraint(np.array(rows), np.array(lowest), np.array(constants))] if rows else []
     )
     integrality = np.ones(len(order))
-    pinned = []
-    for key in order:
+
+    def solve(weights: dict[Key, float]) -> np.ndarray | None:
+        objective = np.zeros(len(order))
+        for key, weight in weights.items():
+            objective[column[key]] = weight
+        result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints)
+        # The truth is always a solution, so a solver that cannot settle leaves safety
+        # unshown: the caller then counts the figures as pinned, and hides more.
+        return np.round(result.x) if result.status == 0 else None
+
+    def certify(solution: np.ndarray | None) -> None:
+        if solution is not None:
+            safe.update(k for k in truth if k in column and solution[column[k]] != truth[k])
+
+    # One solution pushing every figure down, one pushing every figure up, usually shows most
+    # figures can move; each remaining one is then pushed on its own.
+    for sign in (1.0, -1.0):
+        open_keys = [k for k in order if k in truth and k not in safe]
+        if open_keys:
+            certify(solve(dict.fromkeys(open_keys, sign)))
+    # Small figures first: they are what the hiding is for.
+    for key in sorted(order, key=lambda k: ranges[k][1] >= UNBOUNDED):
+        if key in safe:
+            continue
         ends = []
         for sign in (1.0, -1.0):
-            objective = np.zeros(len(order))
-            objective[column[key]] = sign
-            result = milp(
-                objective, integrality=integrality, bounds=bounds, constraints=constraints
-            )
-            if result.status != 0:
-                # The truth is always a solution, so a solver that cannot settle leaves safety
-                # unshown: count the figure as pinned, and hide more.
-                pinned.append(key)
+            solution = solve({key: sign})
+            certify(solution)
+            if solution is None or key in safe:
                 break
-            ends.append(round(result.x[column[key]]))
-            if key in truth and ends[-1] != truth[key]:
-                break
-        else:
-            if ends[0] == ends[1]:
-                pinned.append(key)
-    return pinned
+            ends.append(solution[column[key]])
+        if key in safe:
+            continue
+        if len(ends) < 2 or ends[0] == ends[1]:
+            # One is enough to act on; the next audit finds any other.
+            return [key]
+    return []
 
 
 def attacker_ranges(
@@ -289,6 +310,7 @@ def suppress(
 
         return min(usable, key=cost)
 
+    safe: set[Key] = set()
     while True:
         lonely = next((eq for eq in equations if unknowns(eq) == 1), None)
         if lonely is not None:
@@ -302,7 +324,7 @@ def suppress(
             # An earlier period's hidden figure must stay hidden too (its truth is not
             # known here: both ends of its range are sought).
             ranges = attacker_ranges(hidden, threshold, hidden_before)
-            targets = exposed([*equations, *orders], known, truth, ranges)
+            targets = exposed([*equations, *orders], known, truth, ranges, safe)
             if not targets:
                 return hidden
         else:
@@ -316,26 +338,28 @@ def suppress(
             )
         )
         if pick is None:
-            pick = choose(_component(targets[0], equations, membership))
+            pick = choose(_component(targets[0], equations, membership, partners))
         if pick is None:
             # Every non-zero figure linked to it is hidden and it can still be pinned (only
             # possible when a public offset is itself small): hide the whole linked group,
             # zeros included.
-            for key in _component(targets[0], equations, membership):
+            for key in _component(targets[0], equations, membership, partners):
                 if key in values and key not in hidden:
                     hidden[key] = Reason.COMPLEMENTARY
             return hidden
         hidden[pick] = Reason.COMPLEMENTARY
 
 
-def _component(start: Key, equations: Sequence[_Equation], membership) -> set[Key]:
-    """Every figure linked to ``start`` through some chain of sums."""
+def _component(
+    start: Key, equations: Sequence[_Equation], membership, partners: Mapping[Key, list[Key]]
+) -> set[Key]:
+    """Every figure linked to ``start`` through some chain of sums and orders."""
     seen, todo = {start}, [start]
     while todo:
         key = todo.pop()
-        for n in membership.get(key, ()):
-            for other in equations[n].terms:
-                if other not in seen:
-                    seen.add(other)
-                    todo.append(other)
+        linked = [k for n in membership.get(key, ()) for k in equations[n].terms]
+        for other in (*linked, *partners.get(key, ())):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
     return seen

@@ -7,4 +7,4 @@ from complaints_app.auth.routes import require_staff
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.before_request(require_staff)
 
-from complaints_app.staff import accounts, ledger, routes  # noqa: E402,F401
+from complaints_app.staff import accounts, ledger, reports, routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """organisations and advocates: contact, lead advocate, how a client consented
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 
 An organisation gets the email address the office writes to about its cases; an advocate
 account can be its organisation's lead; an advocate's filing records how and on which day the
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,7 @@ from complaints_app.models import (
     Disposition,
     Status,
 )
+from tests.staff.conftest import make_user, signed_in  # noqa: F401 — fixtures shared here
 
 _numbers = count(1)
 
