@@ -1,7 +1,7 @@
 """section 4 ledger: audit chain, finalised reports, amendments, sealed notes
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 The ledger's changes form the ``ledger`` audit chain (``ledger_event``). A finalised period
 keeps the report as it stood (``report_period``); a later change to one of its entries is a

@@ -1,7 +1,7 @@
 """organisations and advocates: contact, lead advocate, how a client consented
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 An organisation gets the email address the office writes to about its cases; an advocate
 account can be its organisation's lead; an advocate's filing records how and on which day the
