@@ -15,8 +15,9 @@ figure can be worked out from any table on the page, or from several together.
 Cell convention (JSON): a shown figure is ``{"value": 12}``; a figure nothing was measured
 for is ``{"value": null}``; a hidden one is ``{"value": null, "suppressed": true,
 "reason": …}`` with reason ``small`` (a count from 1 to threshold − 1), ``complementary``
-(hidden so that a small count cannot be worked out) or ``small_base`` (a time or a share
-computed from fewer cases than the threshold, or from a hidden count). The value of a hidden
+(hidden so that a small count cannot be worked out), ``withheld`` (a whole group of figures not
+published, because even "fewer than 5" would give them away) or ``small_base`` (a time or a
+share computed from fewer cases than the threshold, or from a hidden count). The value of a hidden
 figure is never in the output.
 
 No figure spans periods (no totals "since reporting began"), so one period's figures cannot be
@@ -216,6 +217,8 @@ def cell_text(cell: dict[str, Any], limit: int) -> str:
             return _("fewer than %(n)s", n=limit)
         if cell["reason"] == SMALL_BASE:
             return _("fewer than %(n)s cases", n=limit)
+        if cell["reason"] == Reason.WITHHELD:
+            return _("not published")
         return _("hidden")
     value = cell["value"]
     if value is None:
