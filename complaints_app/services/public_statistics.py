@@ -38,6 +38,7 @@ from complaints_app.services import statistics
 from complaints_app.services.periods import Period, current_period, periods
 from complaints_app.services.statistics import PENDING, Table
 from complaints_app.services.suppression import Figures, Reason, Sum, suppress
+from complaints_app.templating import policy_text
 from complaints_app.timeutil import city_today
 
 COMPLAINT_TABLES = ("complaints_by_status", "complaints_by_agency", "complaints_by_channel")
@@ -161,7 +162,8 @@ def _table_dict(table: Table, figures: Figures, hidden: dict, limit: int) -> dic
     for row in table.rows:
         cells = {c.key: count((table.key, row.key, c.key)) for c in table.count_columns}
         cells.update(_derived_cells(table, row, hidden, limit))
-        rows.append({"key": row.key, "label": row.label, "cells": cells})
+        # Clause titles are the ordinance's template text: "{city}" gets the city's name.
+        rows.append({"key": row.key, "label": policy_text(row.label), "cells": cells})
     total = None
     if table.key in ADDITIVE:
         total = {

@@ -138,6 +138,9 @@ def test_hand_worked_figures(client, fixture_cases):
     assert tables["complaints_by_channel"]["phone"]["urgent"] == small
     assert tables["allegations_by_clause"]["2b"]["pending"] == small
     assert tables["allegations_by_clause"]["2c"]["sustained"] == {"value": 6}
+    labels = [r["label"] for t in data["tables"] for r in t["rows"]]
+    assert not [label for label in labels if "{" in label]
+    assert any("Springfield" in label for label in labels)
     assert tables["sustained_share_by_clause"]["2c"]["share"] == {"value": 54.5}
     assert tables["sustained_share_by_clause"]["2d"]["share"] == {"value": None}
     close = tables["time_to_close"]["all"]
