@@ -210,15 +210,31 @@ def exposed(
     constraints = (
         [LinearConstraint(np.array(rows), np.array(lowest), np.array(constants))] if rows else []
     )
-    integrality = np.ones(len(order))
+    whole = np.ones(len(order))
+    relaxed = np.zeros(len(order))
 
-    def solve(weights: dict[Key, float]) -> np.ndarray | None:
+    def solve(weights: dict[Key, float], key: Key | None = None) -> np.ndarray | None:
+        """A whole-number solution minimising ``weights · x``. The linear relaxation is
+        tried first (far quicker): a whole-number optimum of it is an optimum here; when it
+        cannot move ``key`` off its truth, no whole-number solution can either (the truth
+        itself stands in). Otherwise, with ``key``, the integer program decides; without,
+        None. None also when a solver cannot settle: the truth is always a solution, so the
+        caller then counts ``key`` as pinned, and hides more."""
         objective = np.zeros(len(order))
-        for key, weight in weights.items():
-            objective[column[key]] = weight
-        result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints)
-        # The truth is always a solution, so a solver that cannot settle leaves safety
-        # unshown: the caller then counts the figures as pinned, and hides more.
+        for name, weight in weights.items():
+            objective[column[name]] = weight
+        result = milp(objective, integrality=relaxed, bounds=bounds, constraints=constraints)
+        if result.status == 0:
+            x = result.x
+            if np.all(np.abs(x - np.round(x)) < 1e-6):
+                return np.round(x)
+            if key is not None and key in truth and len(truth) == len(order):
+                sign = weights[key]
+                if sign * x[column[key]] >= sign * truth[key] - 1e-6:
+                    return np.array([truth[k] for k in order], dtype=float)
+        if key is None:
+            return None
+        result = milp(objective, integrality=whole, bounds=bounds, constraints=constraints)
         return np.round(result.x) if result.status == 0 else None
 
     def certify(solution: np.ndarray | None) -> None:
@@ -238,7 +254,7 @@ def exposed(
             continue
         ends = []
         for sign in (1.0, -1.0):
-            solution = solve({key: sign})
+            solution = solve({key: sign}, key)
             certify(solution)
             if solution is None or key in safe:
                 break
