@@ -26,6 +26,8 @@ subtracted from another's to expose a small count.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -130,6 +132,29 @@ def _figures(tables: dict[str, Table]) -> Figures:
     return figures
 
 
+_memo: OrderedDict[tuple, dict] = OrderedDict()
+_memo_lock = threading.Lock()
+#: Results kept: a few periods times a few thresholds.
+MEMO_SIZE = 32
+
+
+def _suppressed(figures: Figures, limit: int) -> dict:
+    """``suppress`` remembered by its input: the page, its CSV files and its JSON ask for the
+    same figures in turn, and the audit is the costly part. Figures that change (a new case,
+    a finding) make a new key, so nothing stale is ever served."""
+    key = (limit, tuple(sorted((repr(k), v) for k, v in figures.values.items())))
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    hidden = suppress(figures, limit)
+    with _memo_lock:
+        _memo[key] = hidden
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return hidden
+
+
 def _cell(value: Any, reason: str | None = None) -> dict[str, Any]:
     if reason is not None:
         return {"value": None, "suppressed": True, "reason": reason}
@@ -203,7 +228,7 @@ def public_statistics(period: Period) -> dict[str, Any]:
     limit = threshold()
     tables = {t.key: t for t in statistics.dashboard(period) if t.key in PUBLIC_TABLES}
     figures = _figures(tables)
-    hidden = suppress(figures, limit)
+    hidden = _suppressed(figures, limit)
     return {
         "period": period_dict(period),
         "as_of": city_today().isoformat(),

@@ -50,6 +50,7 @@ from enum import StrEnum
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 Key = Hashable
 
@@ -208,7 +209,10 @@ def exposed(
     bounds = Bounds(lower, upper)
     lowest = [-np.inf if at_most else c for c, at_most in zip(constants, upper_only, strict=True)]
     constraints = (
-        [LinearConstraint(np.array(rows), np.array(lowest), np.array(constants))] if rows else []
+        # Sparse, built once: the solver is called many times on the same sums.
+        [LinearConstraint(csr_array(np.array(rows)), np.array(lowest), np.array(constants))]
+        if rows
+        else []
     )
     whole = np.ones(len(order))
     relaxed = np.zeros(len(order))

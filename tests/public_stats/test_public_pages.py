@@ -272,3 +272,14 @@ def test_threshold_comes_from_the_settings(client, app, fixture_cases):
     agency = {r["key"]: r["cells"] for r in data["tables"][1]["rows"]}
     assert agency["jail"]["complaints"] == {"value": 3}
     assert status["triage"]["complaints"] == {"value": 3}
+
+
+def test_a_new_case_shows_at_once(client, fixture_cases, make_case):
+    def triage():
+        data = client.get("/stats.json", query_string={"period": FIRST}).get_json()
+        return {r["key"]: r["cells"] for r in data["tables"][0]["rows"]}["triage"]["complaints"]
+
+    assert triage()["reason"] == "small"
+    for n in range(2):
+        make_case(at("2026-05-05 12:00") + timedelta(days=n), status=Status.TRIAGE)
+    assert triage() == {"value": 5}
