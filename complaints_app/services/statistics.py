@@ -48,7 +48,7 @@ from complaints_app.models import (
     Status,
 )
 from complaints_app.services import queue, stat_summary
-from complaints_app.services.percentile import percentiles, seconds_between
+from complaints_app.services.percentile import seconds_between, spreads
 from complaints_app.services.periods import Period, periods
 from complaints_app.services.stat_tables import (
     COUNT,
@@ -252,18 +252,23 @@ def _allegation_figures(period: Period | None, counted: bool) -> dict[str, dict[
 
 
 def _duration_figures(period: Period | None) -> dict[str, object]:
-    """Median and 90th percentile of time to acknowledge and to close, for all cases and
-    for urgent and other cases: one query (see services/percentile.py for the definition)."""
-    urgency = case((Complaint.urgent, "urgent"), else_="not_urgent")
-    selects = []
-    for measure, stamp in (("ack", Complaint.acknowledged_at), ("close", Complaint.closed_at)):
-        value = seconds_between(Complaint.received_at, stamp).label("v")
-        where = (_in_scope(period), stamp.is_not(None))
-        selects.append(select(literal(f"{measure}:all", String).label("grp"), value).where(*where))
-        selects.append(
-            select((literal(f"{measure}:", String) + urgency).label("grp"), value).where(*where)
-        )
-    return percentiles(union_all(*selects), FRACTIONS)
+    """Median and 90th percentile of time to acknowledge (all cases, urgent, not urgent) and
+    to close: one query (see services/percentile.py for the definition)."""
+    rows = select(
+        Complaint.urgent.label("urgent"),
+        seconds_between(Complaint.received_at, Complaint.acknowledged_at).label("ack"),
+        seconds_between(Complaint.received_at, Complaint.closed_at).label("close"),
+    ).where(_in_scope(period))
+    return spreads(
+        rows,
+        {
+            "ack:all": ("ack", None),
+            "ack:urgent": ("ack", lambda c: c.urgent.is_(True)),
+            "ack:not_urgent": ("ack", lambda c: c.urgent.is_(False)),
+            "close:all": ("close", None),
+        },
+        FRACTIONS,
+    )
 
 
 def _workload_figures(period: Period | None, now: datetime) -> dict[str, int]:
@@ -357,11 +362,11 @@ def _clause_rows(
     return clause_rows, share_rows
 
 
-def _duration_rows(spreads: dict, measure: str, scale: float) -> list[Row]:
+def _duration_rows(found: dict, measure: str, scale: float, groups: tuple[str, ...]) -> list[Row]:
     words = {"all": _("All cases"), "urgent": _("Urgent"), "not_urgent": _("Not urgent")}
     rows = []
-    for group, text in words.items():
-        spread = spreads.get(f"{measure}:{group}")
+    for group in groups:
+        spread = found.get(f"{measure}:{group}")
         values: dict[str, int | float | None] = {"cases": 0, "median": None, "p90": None}
         if spread is not None:
             values = {
@@ -369,7 +374,7 @@ def _duration_rows(spreads: dict, measure: str, scale: float) -> list[Row]:
                 "median": round(spread.values[0.5] / scale, 2),
                 "p90": round(spread.values[0.9] / scale, 2),
             }
-        rows.append(Row(group, text, values))
+        rows.append(Row(group, words[group], values))
     return rows
 
 
@@ -414,7 +419,7 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
     counted = stat_summary.is_current()
     complaints = _complaint_figures(period, counted)
     allegations = _allegation_figures(period, counted)
-    spreads = _duration_figures(period)
+    durations = _duration_figures(period)
     workload = _workload_figures(period, now)
     names = _clause_names()
     clause_rows, share_rows = _clause_rows(
@@ -436,8 +441,10 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
             Row(PENDING, _("No finding yet"), {"allegations": by_disposition[PENDING]}),
         ],
         "sustained_share_by_clause": share_rows,
-        "time_to_acknowledge": _duration_rows(spreads, "ack", 3600),
-        "time_to_close": _duration_rows(spreads, "close", 86400),
+        "time_to_acknowledge": _duration_rows(
+            durations, "ack", 3600, ("all", "urgent", "not_urgent")
+        ),
+        "time_to_close": _duration_rows(durations, "close", 86400, ("all",)),
         "open_workload": _workload_rows(workload),
     }
     if period is None:
