@@ -13,7 +13,11 @@ cases stay in every figure: retention removes personal data, not the counts.
 
 A ``Table`` carries raw figures with stable machine keys (enum values, clause codes) and
 translated labels. Columns of kind ``count`` hold ints (what small-count suppression works
-on); ``percent``, ``hours`` and ``days`` hold floats or None when nothing was measured.
+on); ``percent``, ``hours`` and ``days`` hold floats or None when nothing was measured. Every
+table lists the same rows whatever the data (every status, agency, channel, finding, and every
+clause complaints may be filed under), so tables of two periods line up. ``Table.public``
+marks the tables public statistics may show; ``open_workload`` (today's overdue and waiting
+cases) is for staff only.
 
 Queries: the counts come from tables kept current with every change to a case
 (services/stat_summary.py) — a few hundred rows per period — or, while those are not usable,
