@@ -118,10 +118,14 @@ def _figures(tables: dict[str, Table]) -> Figures:
     for column in FINDING_COLUMNS:
         figures.same((CLAUSES, TOTAL, column), (FINDINGS, column, "allegations"))
     for key in DURATIONS:
-        cases = {group: (key, group, "cases") for group in ("all", "urgent", "not_urgent")}
-        figures.sums.append(Sum((cases["urgent"], cases["not_urgent"]), cases["all"]))
+        # Rows: "all" cases, and for some tables "urgent" ones (and maybe the others).
+        cases = {row.key: (key, row.key, "cases") for row in tables[key].rows}
         figures.orders.append(Sum((cases["all"],), (first, TOTAL, "complaints")))
-        figures.orders.append(Sum((cases["urgent"],), (first, TOTAL, "urgent")))
+        if "urgent" in cases:
+            figures.orders.append(Sum((cases["urgent"],), cases["all"]))
+            figures.orders.append(Sum((cases["urgent"],), (first, TOTAL, "urgent")))
+        if "urgent" in cases and "not_urgent" in cases:
+            figures.sums.append(Sum((cases["urgent"], cases["not_urgent"]), cases["all"]))
     # Acknowledged cases have left "submitted"; closed cases are exactly the closed ones.
     acknowledged = ("time_to_acknowledge", "all", "cases")
     submitted = ("complaints_by_status", "submitted", "complaints")
