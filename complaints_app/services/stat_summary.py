@@ -1,8 +1,9 @@
 """The statistics' counts, kept current in the same transaction as every change to a case.
 
-Counting a period's allegations means joining hundreds of thousands of rows, too slow for a
-page at a million allegations. So the counts per period and key (models/statistics.py) are
-stored, and every flush that adds, changes or removes a complaint or an allegation corrects
+Counting a period's allegations means joining hundreds of thousands of rows, and a median
+means sorting every case: too slow for a page at a million allegations. So the counts per
+period and key (models/statistics.py) — complaints, allegations, complaints per clause, and
+cases per whole minute to acknowledge and whole hour to close — are stored, and every flush that adds, changes or removes a complaint or an allegation corrects
 them: just before the flush it reads what the touched cases contributed, just after it reads
 what they contribute now, and it adds the difference. Whatever changed — a status, a clause, a
 disposition, a case deleted with its allegations — the counts follow, with no list of
@@ -11,8 +12,9 @@ attributes to keep in step.
 They are used only while ``stat_basis`` names the current REPORTING_START and TIMEZONE:
 periods cut with other settings would be wrong. ``rebuild()`` (``flask --app wsgi stats
 rebuild``) recounts everything from the cases and sets the basis; run it after changing either
-setting and after loading cases with bulk SQL, which no flush sees. A database with no cases
-starts counting on its first flush, so a new office never needs it.
+setting and after loading cases with bulk SQL, which no flush sees (a bulk loader that also
+files a case through the ORM first must call ``rebuild()`` at its end). A database with no
+cases starts counting on its first flush, so a new office never needs it.
 """
 
 from __future__ import annotations
