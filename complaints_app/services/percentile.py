@@ -42,7 +42,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.sql import ColumnElement
@@ -178,10 +177,16 @@ def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
     return result
 
 
+def _floor(x) -> ColumnElement:
+    # PostgreSQL rounds a double cast to integer; SQLite truncates, which is floor for x >= 0.
+    return cast(func.floor(x) if dialect_name() == "postgresql" else x, Integer)
+
+
 def percentiles_from_counts(counts: Select, fractions: Sequence[float]) -> dict[str, Spread]:
     """The same percentiles from a SELECT of ``grp``, ``v`` and ``n`` (how many values equal
-    ``v``): the value at rank r is the smallest ``v`` whose running count exceeds r, and the
-    interpolation is the same arithmetic as above. One query, the same on both databases."""
+    ``v``): the value at rank r is the smallest ``v`` whose running count passes r, and the
+    interpolation is the same arithmetic as above. One query and one pass over the running
+    counts, the same on both databases."""
     sub = counts.subquery()
     running = select(
         sub.c.grp,
@@ -189,32 +194,31 @@ def percentiles_from_counts(counts: Select, fractions: Sequence[float]) -> dict[
         func.sum(sub.c.n).over(partition_by=sub.c.grp, order_by=sub.c.v, rows=(None, 0)).label("c"),
         func.sum(sub.c.n).over(partition_by=sub.c.grp).label("total"),
     ).subquery("running")
-    wanted = union_all(*[select(literal(p, Float).label("p")) for p in fractions]).subquery("q")
-    h = wanted.c.p * (running.c.total - 1)
-    # PostgreSQL rounds a double cast to integer; floor first, as percentile_cont does.
-    first = cast(func.floor(h) if dialect_name() == "postgresql" else h, Integer)
-    second = first + case((h > first, 1), else_=0)
+    columns = []
+    for i, p in enumerate(fractions):
+        h = literal(p, Float) * (running.c.total - 1)
+        first = _floor(h)
+        second = first + case((h > first, 1), else_=0)
+        columns += [
+            cast(func.min(case((running.c.c > first, running.c.v))), Float).label(f"lo{i}"),
+            cast(func.min(case((running.c.c > second, running.c.v))), Float).label(f"hi{i}"),
+            func.max(h - first).label(f"frac{i}"),
+        ]
     picked = (
-        select(
-            running.c.grp,
-            wanted.c.p,
-            func.max(running.c.total).label("n"),
-            cast(func.min(case((running.c.c > first, running.c.v))), Float).label("lo"),
-            cast(func.min(case((running.c.c > second, running.c.v))), Float).label("hi"),
-            func.max(h - first).label("frac"),
-        )
-        .select_from(running.join(wanted, true()))
-        .group_by(running.c.grp, wanted.c.p)
+        select(running.c.grp, func.max(running.c.total).label("total"), *columns)
+        .group_by(running.c.grp)
         .subquery("picked")
     )
+    # lo + frac * (hi - lo) on doubles, as PostgreSQL's percentile_cont computes it.
     stmt = select(
         picked.c.grp,
-        picked.c.p,
-        picked.c.n,
-        picked.c.lo + picked.c.frac * (picked.c.hi - picked.c.lo),
+        picked.c.total,
+        *[
+            picked.c[f"lo{i}"] + picked.c[f"frac{i}"] * (picked.c[f"hi{i}"] - picked.c[f"lo{i}"])
+            for i in range(len(fractions))
+        ],
     )
-    result: dict[str, Spread] = {}
-    for grp, p, n, value in db.session.execute(stmt):
-        spread = result.setdefault(grp, Spread(int(n), dict.fromkeys(fractions)))
-        spread.values[min(fractions, key=lambda f: abs(f - p))] = float(value)
-    return result
+    return {
+        grp: Spread(int(total), dict(zip(fractions, map(float, values), strict=True)))
+        for grp, total, *values in db.session.execute(stmt)
+    }

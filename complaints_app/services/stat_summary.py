@@ -3,9 +3,10 @@
 Counting a period's allegations means joining hundreds of thousands of rows, and a median
 means sorting every case: too slow for a page at a million allegations. So the counts per
 period and key (models/statistics.py) — complaints, allegations, complaints per clause, and
-cases per whole minute to acknowledge and whole hour to close — are stored, and every flush that adds, changes or removes a complaint or an allegation corrects
-them: just before the flush it reads what the touched cases contributed, just after it reads
-what they contribute now, and it adds the difference. Whatever changed — a status, a clause, a
+cases per whole minute to acknowledge and whole hour to close — are stored, and every flush
+that adds, changes or removes a complaint or an allegation corrects them: just before the
+flush it reads what the touched cases contributed, just after it reads what they contribute
+now, and it adds the difference. Whatever changed — a status, a clause, a
 disposition, a case deleted with its allegations — the counts follow, with no list of
 attributes to keep in step.
 
