@@ -34,6 +34,7 @@ from complaints_app.models.statistics import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationCount,
 )
 from complaints_app.models.user import (
     AccountChange,
@@ -85,6 +86,7 @@ __all__ = [
     "StatBasis",
     "StatClauseComplaintCount",
     "StatComplaintCount",
+    "StatDurationCount",
     "Status",
     "User",
     "Visibility",

@@ -15,14 +15,20 @@ same floating-point steps as PostgreSQL's own code (``floor``, ``ceil``, then
 ``lo + (h - lo) * (hi - lo)`` on doubles), so both databases give the same float, bit for bit.
 
 Durations are whole seconds between two instants, each cut to its second first
-(``floor(epoch)`` on PostgreSQL, ``strftime('%s', first 19 characters)`` on SQLite): both
-databases see the same integers, whatever fractions of a second the rows hold.
+(``floor(epoch)`` on PostgreSQL, ``strftime('%s', first 19 characters)`` on SQLite), then
+whole units of them rounded down (``units_between``): both databases see the same integers,
+whatever fractions of a second the rows hold.
+
+``percentiles_from_counts`` gives the same figures from counts of equal values (the stored
+duration counts of services/stat_summary.py): the value at a rank is the smallest value whose
+running count passes it, then the same interpolation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Float,
@@ -60,6 +66,20 @@ def epoch_seconds(column) -> ColumnElement:
 def seconds_between(start, end) -> ColumnElement:
     """``end - start`` in whole seconds (see the module docstring), as a double."""
     return cast(epoch_seconds(end) - epoch_seconds(start), Float)
+
+
+def units_between(start, end, unit: timedelta) -> ColumnElement:
+    """``end - start`` in whole ``unit``s (minutes, hours), rounded down, as an integer."""
+    seconds = int(unit.total_seconds())
+    if dialect_name() == "postgresql":
+        return cast(func.floor((epoch_seconds(end) - epoch_seconds(start)) / seconds), Integer)
+    # Whole seconds are integers here, and integer division of a duration rounds it down.
+    return (epoch_seconds(end) - epoch_seconds(start)) / seconds
+
+
+def units_between_values(start: datetime, end: datetime, unit: timedelta) -> int:
+    """The same as ``units_between`` for two loaded values."""
+    return (end.replace(microsecond=0) - start.replace(microsecond=0)) // unit
 
 
 @dataclass(frozen=True)
@@ -155,3 +175,50 @@ def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
         # The fraction comes back as the same double that was sent.
         spread.values[min(fractions, key=lambda f: abs(f - p))] = float(value)
     return result
+
+
+def _floor(x) -> ColumnElement:
+    # PostgreSQL rounds a double cast to integer; SQLite truncates, which is floor for x >= 0.
+    return cast(func.floor(x) if dialect_name() == "postgresql" else x, Integer)
+
+
+def percentiles_from_counts(counts: Select, fractions: Sequence[float]) -> dict[str, Spread]:
+    """The same percentiles from a SELECT of ``grp``, ``v`` and ``n`` (how many values equal
+    ``v``): the value at rank r is the smallest ``v`` whose running count passes r, and the
+    interpolation is the same arithmetic as above. One query and one pass over the running
+    counts, the same on both databases."""
+    sub = counts.subquery()
+    running = select(
+        sub.c.grp,
+        sub.c.v,
+        func.sum(sub.c.n).over(partition_by=sub.c.grp, order_by=sub.c.v, rows=(None, 0)).label("c"),
+        func.sum(sub.c.n).over(partition_by=sub.c.grp).label("total"),
+    ).subquery("running")
+    columns = []
+    for i, p in enumerate(fractions):
+        h = literal(p, Float) * (running.c.total - 1)
+        first = _floor(h)
+        second = first + case((h > first, 1), else_=0)
+        columns += [
+            cast(func.min(case((running.c.c > first, running.c.v))), Float).label(f"lo{i}"),
+            cast(func.min(case((running.c.c > second, running.c.v))), Float).label(f"hi{i}"),
+            func.max(h - first).label(f"frac{i}"),
+        ]
+    picked = (
+        select(running.c.grp, func.max(running.c.total).label("total"), *columns)
+        .group_by(running.c.grp)
+        .subquery("picked")
+    )
+    # lo + frac * (hi - lo) on doubles, as PostgreSQL's percentile_cont computes it.
+    stmt = select(
+        picked.c.grp,
+        picked.c.total,
+        *[
+            picked.c[f"lo{i}"] + picked.c[f"frac{i}"] * (picked.c[f"hi{i}"] - picked.c[f"lo{i}"])
+            for i in range(len(fractions))
+        ],
+    )
+    return {
+        grp: Spread(int(total), dict(zip(fractions, map(float, values), strict=True)))
+        for grp, total, *values in db.session.execute(stmt)
+    }
