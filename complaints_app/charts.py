@@ -15,13 +15,16 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-ROW_HEIGHT = 28
+# Each bar sits under its label, so the chart stays narrow enough for a phone without
+# shrinking its words.
+LABEL_HEIGHT = 20
 BAR_HEIGHT = 18
-LABEL_WIDTH = 260
-BAR_WIDTH = 300
-VALUE_WIDTH = 90
-WIDTH = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-LABEL_CHARS = 38
+ROW_GAP = 12
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
+WIDTH = 320
+VALUE_WIDTH = 100
+BAR_WIDTH = WIDTH - VALUE_WIDTH - 8
+LABEL_CHARS = 36
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def bar_chart(title: str, description: str, bars: Sequence[Bar]) -> Markup:
     draws no bar, and its text says so)."""
     uid = "chart-" + secrets.token_hex(4)
     top = max((b.value or 0 for b in bars), default=0)
-    height = max(1, len(bars)) * ROW_HEIGHT + 8
+    height = max(1, len(bars)) * ROW_HEIGHT + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -52,26 +55,23 @@ def bar_chart(title: str, description: str, bars: Sequence[Bar]) -> Markup:
     ]
     for i, bar in enumerate(bars):
         y = 4 + i * ROW_HEIGHT
-        middle = y + BAR_HEIGHT / 2
+        bar_y = y + LABEL_HEIGHT
         length = 0.0 if not top or not bar.value else max(2.0, BAR_WIDTH * bar.value / top)
         parts.append("<g>")
         parts.append(f"<title>{escape(bar.label)}: {escape(bar.text)}</title>")
         parts.append(
-            f'<text class="chart__label" x="{LABEL_WIDTH - 8}" y="{middle:.1f}" '
-            f'text-anchor="end" dominant-baseline="middle">{escape(_short(bar.label))}</text>'
+            f'<text class="chart__label" x="0" y="{y + LABEL_HEIGHT - 5}">'
+            f"{escape(_short(bar.label))}</text>"
         )
         if length:
             parts.append(
-                f'<rect class="chart__bar" x="{LABEL_WIDTH}" y="{y}" '
+                f'<rect class="chart__bar" x="0" y="{bar_y}" '
                 f'width="{length:.1f}" height="{BAR_HEIGHT}"/>'
             )
         parts.append(
-            f'<text class="chart__value" x="{LABEL_WIDTH + length + 6:.1f}" y="{middle:.1f}" '
+            f'<text class="chart__value" x="{length + 6:.1f}" y="{bar_y + BAR_HEIGHT / 2:.1f}" '
             f'dominant-baseline="middle">{escape(bar.text)}</text>'
         )
         parts.append("</g>")
-    parts.append(
-        f'<line class="chart__axis" x1="{LABEL_WIDTH}" y1="0" x2="{LABEL_WIDTH}" y2="{height}"/>'
-    )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 — every text above went through escape()

@@ -43,6 +43,7 @@ from complaints_app.models.statistics import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationCount,
 )
 from complaints_app.models.user import (
     AccountChange,
@@ -104,6 +105,7 @@ __all__ = [
     "StatBasis",
     "StatClauseComplaintCount",
     "StatComplaintCount",
+    "StatDurationCount",
     "Status",
     "TokenScope",
     "User",

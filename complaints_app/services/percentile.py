@@ -15,24 +15,31 @@ same floating-point steps as PostgreSQL's own code (``floor``, ``ceil``, then
 ``lo + (h - lo) * (hi - lo)`` on doubles), so both databases give the same float, bit for bit.
 
 Durations are whole seconds between two instants, each cut to its second first
-(``floor(epoch)`` on PostgreSQL, ``strftime('%s', first 19 characters)`` on SQLite): both
-databases see the same integers, whatever fractions of a second the rows hold.
+(``floor(epoch)`` on PostgreSQL, ``strftime('%s', first 19 characters)`` on SQLite), then
+whole units of them rounded down (``units_between``): both databases see the same integers,
+whatever fractions of a second the rows hold.
+
+``percentiles_from_counts`` gives the same figures from counts of equal values (the stored
+duration counts of services/stat_summary.py): the value at a rank is the smallest value whose
+running count passes it, then the same interpolation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     case,
     cast,
-    extract,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -49,7 +56,9 @@ def dialect_name() -> str:
 def epoch_seconds(column) -> ColumnElement:
     """Whole seconds since 1970 of a UTC timestamp column, the fraction dropped."""
     if dialect_name() == "postgresql":
-        return func.floor(extract("epoch", column))
+        # date_part gives a double, exact to the microsecond at today's epoch values, and is
+        # far cheaper than EXTRACT's numeric.
+        return func.floor(func.date_part("epoch", column))
     # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC: the first 19 characters are the second.
     return cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
 
@@ -57,6 +66,20 @@ def epoch_seconds(column) -> ColumnElement:
 def seconds_between(start, end) -> ColumnElement:
     """``end - start`` in whole seconds (see the module docstring), as a double."""
     return cast(epoch_seconds(end) - epoch_seconds(start), Float)
+
+
+def units_between(start, end, unit: timedelta) -> ColumnElement:
+    """``end - start`` in whole ``unit``s (minutes, hours), rounded down, as an integer."""
+    seconds = int(unit.total_seconds())
+    if dialect_name() == "postgresql":
+        return cast(func.floor((epoch_seconds(end) - epoch_seconds(start)) / seconds), Integer)
+    # Whole seconds are integers here, and integer division of a duration rounds it down.
+    return (epoch_seconds(end) - epoch_seconds(start)) / seconds
+
+
+def units_between_values(start: datetime, end: datetime, unit: timedelta) -> int:
+    """The same as ``units_between`` for two loaded values."""
+    return (end.replace(microsecond=0) - start.replace(microsecond=0)) // unit
 
 
 @dataclass(frozen=True)
@@ -67,23 +90,53 @@ class Spread:
     values: dict[float, float | None]
 
 
-def percentiles(values: Select, fractions: Sequence[float]) -> dict[str, Spread]:
-    """Percentiles of ``values`` (a SELECT of two columns, ``grp`` and ``v``), per ``grp``.
+#: A figure: the name of a value column of the rows, and which rows count (None: all).
+Figure = tuple[str, Callable[[object], ColumnElement] | None]
 
-    One query whatever the number of groups and fractions. Groups with no values are absent.
-    """
-    sub = values.subquery()
+
+def spreads(
+    rows: Select, figures: dict[str, Figure], fractions: Sequence[float]
+) -> dict[str, Spread]:
+    """Percentiles of several figures over ``rows`` (a SELECT of labelled value and condition
+    columns), in one query. A figure counts the rows where its value is not NULL and its
+    condition (a function of the rows' columns) holds. Figures with no value are absent.
+
+    On PostgreSQL one pass: the rows are computed once (``OFFSET 0`` keeps the planner from
+    repeating each value's expression in every aggregate) and each figure is an ordered-set
+    aggregate with a FILTER. On SQLite each figure is a branch of a UNION ALL ranked by
+    window functions."""
     if dialect_name() == "postgresql":
-        stmt = select(
-            sub.c.grp,
-            func.count(),
-            *[func.percentile_cont(literal(p, Float)).within_group(sub.c.v) for p in fractions],
-        ).group_by(sub.c.grp)
-        return {
-            grp: Spread(count, dict(zip(fractions, (float(x) for x in rest), strict=True)))
-            for grp, count, *rest in db.session.execute(stmt)
-        }
-    return _percentiles_by_rank(sub, fractions)
+        sub = rows.offset(0).subquery("measured")
+        # The fractions are this module's callers' constants, never input: written into the
+        # SQL as one array so that each sort serves every fraction.
+        wanted = literal_column(
+            "ARRAY[" + ", ".join(repr(float(f)) for f in fractions) + "]::float8[]"
+        )
+        columns = []
+        for value_name, condition in figures.values():
+            value = sub.c[value_name]
+            counted = func.count(value)
+            spread = func.percentile_cont(wanted).within_group(value)
+            if condition is not None:
+                counted, spread = counted.filter(condition(sub.c)), spread.filter(condition(sub.c))
+            columns += [counted, spread]
+        row = db.session.execute(select(*columns)).one()
+        result = {}
+        for i, name in enumerate(figures):
+            count, values = row[2 * i], row[2 * i + 1]
+            if count:
+                found = (float(v) for v in values)
+                result[name] = Spread(count, dict(zip(fractions, found, strict=True)))
+        return result
+    sub = rows.cte("measured")
+    branches = []
+    for name, (value_name, condition) in figures.items():
+        value = sub.c[value_name]
+        where = [value.is_not(None)]
+        if condition is not None:
+            where.append(condition(sub.c))
+        branches.append(select(literal(name, String).label("grp"), value.label("v")).where(*where))
+    return _percentiles_by_rank(union_all(*branches).subquery(), fractions)
 
 
 def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
@@ -122,3 +175,50 @@ def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
         # The fraction comes back as the same double that was sent.
         spread.values[min(fractions, key=lambda f: abs(f - p))] = float(value)
     return result
+
+
+def _floor(x) -> ColumnElement:
+    # PostgreSQL rounds a double cast to integer; SQLite truncates, which is floor for x >= 0.
+    return cast(func.floor(x) if dialect_name() == "postgresql" else x, Integer)
+
+
+def percentiles_from_counts(counts: Select, fractions: Sequence[float]) -> dict[str, Spread]:
+    """The same percentiles from a SELECT of ``grp``, ``v`` and ``n`` (how many values equal
+    ``v``): the value at rank r is the smallest ``v`` whose running count passes r, and the
+    interpolation is the same arithmetic as above. One query and one pass over the running
+    counts, the same on both databases."""
+    sub = counts.subquery()
+    running = select(
+        sub.c.grp,
+        sub.c.v,
+        func.sum(sub.c.n).over(partition_by=sub.c.grp, order_by=sub.c.v, rows=(None, 0)).label("c"),
+        func.sum(sub.c.n).over(partition_by=sub.c.grp).label("total"),
+    ).subquery("running")
+    columns = []
+    for i, p in enumerate(fractions):
+        h = literal(p, Float) * (running.c.total - 1)
+        first = _floor(h)
+        second = first + case((h > first, 1), else_=0)
+        columns += [
+            cast(func.min(case((running.c.c > first, running.c.v))), Float).label(f"lo{i}"),
+            cast(func.min(case((running.c.c > second, running.c.v))), Float).label(f"hi{i}"),
+            func.max(h - first).label(f"frac{i}"),
+        ]
+    picked = (
+        select(running.c.grp, func.max(running.c.total).label("total"), *columns)
+        .group_by(running.c.grp)
+        .subquery("picked")
+    )
+    # lo + frac * (hi - lo) on doubles, as PostgreSQL's percentile_cont computes it.
+    stmt = select(
+        picked.c.grp,
+        picked.c.total,
+        *[
+            picked.c[f"lo{i}"] + picked.c[f"frac{i}"] * (picked.c[f"hi{i}"] - picked.c[f"lo{i}"])
+            for i in range(len(fractions))
+        ],
+    )
+    return {
+        grp: Spread(int(total), dict(zip(fractions, map(float, values), strict=True)))
+        for grp, total, *values in db.session.execute(stmt)
+    }

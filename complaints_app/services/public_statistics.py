@@ -15,8 +15,9 @@ figure can be worked out from any table on the page, or from several together.
 Cell convention (JSON): a shown figure is ``{"value": 12}``; a figure nothing was measured
 for is ``{"value": null}``; a hidden one is ``{"value": null, "suppressed": true,
 "reason": …}`` with reason ``small`` (a count from 1 to threshold − 1), ``complementary``
-(hidden so that a small count cannot be worked out) or ``small_base`` (a time or a share
-computed from fewer cases than the threshold, or from a hidden count). The value of a hidden
+(hidden so that a small count cannot be worked out), ``withheld`` (a whole group of figures not
+published, because even "fewer than 5" would give them away) or ``small_base`` (a time or a
+share computed from fewer cases than the threshold, or from a hidden count). The value of a hidden
 figure is never in the output.
 
 No figure spans periods (no totals "since reporting began"), so one period's figures cannot be
@@ -25,6 +26,8 @@ subtracted from another's to expose a small count.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -37,6 +40,7 @@ from complaints_app.services import statistics
 from complaints_app.services.periods import Period, current_period, periods
 from complaints_app.services.statistics import PENDING, Table
 from complaints_app.services.suppression import Figures, Reason, Sum, suppress
+from complaints_app.templating import policy_text
 from complaints_app.timeutil import city_today
 
 COMPLAINT_TABLES = ("complaints_by_status", "complaints_by_agency", "complaints_by_channel")
@@ -114,10 +118,14 @@ def _figures(tables: dict[str, Table]) -> Figures:
     for column in FINDING_COLUMNS:
         figures.same((CLAUSES, TOTAL, column), (FINDINGS, column, "allegations"))
     for key in DURATIONS:
-        cases = {group: (key, group, "cases") for group in ("all", "urgent", "not_urgent")}
-        figures.sums.append(Sum((cases["urgent"], cases["not_urgent"]), cases["all"]))
+        # Rows: "all" cases, and for some tables "urgent" ones (and maybe the others).
+        cases = {row.key: (key, row.key, "cases") for row in tables[key].rows}
         figures.orders.append(Sum((cases["all"],), (first, TOTAL, "complaints")))
-        figures.orders.append(Sum((cases["urgent"],), (first, TOTAL, "urgent")))
+        if "urgent" in cases:
+            figures.orders.append(Sum((cases["urgent"],), cases["all"]))
+            figures.orders.append(Sum((cases["urgent"],), (first, TOTAL, "urgent")))
+        if "urgent" in cases and "not_urgent" in cases:
+            figures.sums.append(Sum((cases["urgent"], cases["not_urgent"]), cases["all"]))
     # Acknowledged cases have left "submitted"; closed cases are exactly the closed ones.
     acknowledged = ("time_to_acknowledge", "all", "cases")
     submitted = ("complaints_by_status", "submitted", "complaints")
@@ -126,6 +134,29 @@ def _figures(tables: dict[str, Table]) -> Figures:
         ("time_to_close", "all", "cases"), ("complaints_by_status", "closed", "complaints")
     )
     return figures
+
+
+_memo: OrderedDict[tuple, dict] = OrderedDict()
+_memo_lock = threading.Lock()
+#: Results kept: a few periods times a few thresholds.
+MEMO_SIZE = 32
+
+
+def _suppressed(figures: Figures, limit: int) -> dict:
+    """``suppress`` remembered by its input: the page, its CSV files and its JSON ask for the
+    same figures in turn, and the audit is the costly part. Figures that change (a new case,
+    a finding) make a new key, so nothing stale is ever served."""
+    key = (limit, tuple(sorted((repr(k), v) for k, v in figures.values.items())))
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
+    hidden = suppress(figures, limit)
+    with _memo_lock:
+        _memo[key] = hidden
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return hidden
 
 
 def _cell(value: Any, reason: str | None = None) -> dict[str, Any]:
@@ -160,7 +191,8 @@ def _table_dict(table: Table, figures: Figures, hidden: dict, limit: int) -> dic
     for row in table.rows:
         cells = {c.key: count((table.key, row.key, c.key)) for c in table.count_columns}
         cells.update(_derived_cells(table, row, hidden, limit))
-        rows.append({"key": row.key, "label": row.label, "cells": cells})
+        # Clause titles are the ordinance's template text: "{city}" gets the city's name.
+        rows.append({"key": row.key, "label": policy_text(row.label), "cells": cells})
     total = None
     if table.key in ADDITIVE:
         total = {
@@ -200,7 +232,7 @@ def public_statistics(period: Period) -> dict[str, Any]:
     limit = threshold()
     tables = {t.key: t for t in statistics.dashboard(period) if t.key in PUBLIC_TABLES}
     figures = _figures(tables)
-    hidden = suppress(figures, limit)
+    hidden = _suppressed(figures, limit)
     return {
         "period": period_dict(period),
         "as_of": city_today().isoformat(),
@@ -216,6 +248,8 @@ def cell_text(cell: dict[str, Any], limit: int) -> str:
             return _("fewer than %(n)s", n=limit)
         if cell["reason"] == SMALL_BASE:
             return _("fewer than %(n)s cases", n=limit)
+        if cell["reason"] == Reason.WITHHELD:
+            return _("not published")
         return _("hidden")
     value = cell["value"]
     if value is None:

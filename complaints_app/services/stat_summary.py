@@ -1,25 +1,28 @@
 """The statistics' counts, kept current in the same transaction as every change to a case.
 
-Counting a period's allegations means joining hundreds of thousands of rows, too slow for a
-page at a million allegations. So the counts per period and key (models/statistics.py) are
-stored, and every flush that adds, changes or removes a complaint or an allegation corrects
-them: just before the flush it reads what the touched cases contributed, just after it reads
-what they contribute now, and it adds the difference. Whatever changed — a status, a clause, a
+Counting a period's allegations means joining hundreds of thousands of rows, and a median
+means sorting every case: too slow for a page at a million allegations. So the counts per
+period and key (models/statistics.py) — complaints, allegations, complaints per clause, and
+cases per whole minute to acknowledge and whole hour to close — are stored, and every flush
+that adds, changes or removes a complaint or an allegation corrects them: just before the
+flush it reads what the touched cases contributed, just after it reads what they contribute
+now, and it adds the difference. Whatever changed — a status, a clause, a
 disposition, a case deleted with its allegations — the counts follow, with no list of
 attributes to keep in step.
 
 They are used only while ``stat_basis`` names the current REPORTING_START and TIMEZONE:
 periods cut with other settings would be wrong. ``rebuild()`` (``flask --app wsgi stats
 rebuild``) recounts everything from the cases and sets the basis; run it after changing either
-setting and after loading cases with bulk SQL, which no flush sees. A database with no cases
-starts counting on its first flush, so a new office never needs it.
+setting and after loading cases with bulk SQL, which no flush sees (a bulk loader that also
+files a case through the ORM first must call ``rebuild()`` at its end). A database with no
+cases starts counting on its first flush, so a new office never needs it.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import (
@@ -46,7 +49,9 @@ from complaints_app.models import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationCount,
 )
+from complaints_app.services.percentile import units_between, units_between_values
 from complaints_app.services.periods import period_at, period_number, period_of_moment
 
 _PENDING = "stat_summary_pending"
@@ -54,10 +59,15 @@ _CHUNK = 500
 COMPLAINT_KEYS = ("period", "status", "agency", "channel", "urgent")
 ALLEGATION_KEYS = ("period", "status", "agency", "channel", "clause_code", "disposition")
 CLAUSE_KEYS = ("period", "clause_code")
+DURATION_KEYS = ("period", "measure", "urgent", "amount")
+#: Durations are counted in whole units: minutes to acknowledge, hours to close.
+ACK_UNIT = timedelta(minutes=1)
+CLOSE_UNIT = timedelta(hours=1)
 TABLES: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (StatComplaintCount.__table__, COMPLAINT_KEYS),
     (StatAllegationCount.__table__, ALLEGATION_KEYS),
     (StatClauseComplaintCount.__table__, CLAUSE_KEYS),
+    (StatDurationCount.__table__, DURATION_KEYS),
 )
 
 
@@ -91,10 +101,10 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 def contributions(conn: Connection, ids: set[int]) -> list[Counter]:
     """What the cases ``ids`` add to each count table, as they stand in the database."""
-    cells: list[Counter] = [Counter(), Counter(), Counter()]
+    cells: list[Counter] = [Counter(), Counter(), Counter(), Counter()]
     for chunk in _chunks(ids):
         keys = {}
-        for cid, received, status, agency, channel, urgent in conn.execute(
+        for cid, received, status, agency, channel, urgent, acked, closed in conn.execute(
             select(
                 Complaint.id,
                 Complaint.received_at,
@@ -102,16 +112,19 @@ def contributions(conn: Connection, ids: set[int]) -> list[Counter]:
                 Complaint.agency,
                 Complaint.channel,
                 Complaint.urgent,
+                Complaint.acknowledged_at,
+                Complaint.closed_at,
             ).where(Complaint.id.in_(chunk))
         ):
-            keys[cid] = (
-                period_of_moment(received).name,
-                status.value,
-                agency.value,
-                channel.value,
-                bool(urgent),
-            )
+            period = period_of_moment(received).name
+            keys[cid] = (period, status.value, agency.value, channel.value, bool(urgent))
             cells[0][keys[cid]] += 1
+            if acked is not None:
+                amount = units_between_values(received, acked, ACK_UNIT)
+                cells[3][(period, "ack", bool(urgent), amount)] += 1
+            if closed is not None:
+                amount = units_between_values(received, closed, CLOSE_UNIT)
+                cells[3][(period, "close", bool(urgent), amount)] += 1
         codes: dict[int, set[str]] = defaultdict(set)
         for cid, code, disposition, n in conn.execute(
             select(Allegation.complaint_id, Clause.code, Allegation.disposition, func.count())
@@ -282,6 +295,26 @@ def _insert_counts(conn: Connection, period) -> None:
             [*ALLEGATION_KEYS, "n"], select(*grouped, func.count()).group_by(*grouped)
         )
     )
+    for measure, stamp, unit in (
+        ("ack", Complaint.acknowledged_at, ACK_UNIT),
+        ("close", Complaint.closed_at, CLOSE_UNIT),
+    ):
+        timed = (
+            select(
+                period.label("period"),
+                literal(measure).label("measure"),
+                Complaint.urgent.label("urgent"),
+                units_between(Complaint.received_at, stamp, unit).label("amount"),
+            )
+            .where(stamp.is_not(None))
+            .subquery()
+        )
+        grouped = [timed.c[k] for k in DURATION_KEYS]
+        conn.execute(
+            StatDurationCount.__table__.insert().from_select(
+                [*DURATION_KEYS, "n"], select(*grouped, func.count()).group_by(*grouped)
+            )
+        )
     conn.execute(
         StatClauseComplaintCount.__table__.insert().from_select(
             [*CLAUSE_KEYS, "n"],

@@ -252,8 +252,8 @@ TABLES: dict[str, TableInfo] = {
             "time_to_acknowledge",
             _l("Time to acknowledge"),
             _l(
-                "From receipt to the office's acknowledgement, in hours, for the cases "
-                "acknowledged so far."
+                "From receipt to the office's acknowledgement, for the cases acknowledged so "
+                "far: counted in whole minutes, shown in hours."
             ),
             "urgency",
             _l("Cases"),
@@ -264,8 +264,8 @@ TABLES: dict[str, TableInfo] = {
             "time_to_close",
             _l("Time to close"),
             _l(
-                "From receipt to closure, in days, for the cases closed so far (calendar time, "
-                "including time spent waiting on the complainant)."
+                "From receipt to closure, for the cases closed so far: counted in whole hours, "
+                "shown in days (calendar time, including time spent waiting on the complainant)."
             ),
             "urgency",
             _l("Cases"),

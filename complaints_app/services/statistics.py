@@ -13,7 +13,11 @@ cases stay in every figure: retention removes personal data, not the counts.
 
 A ``Table`` carries raw figures with stable machine keys (enum values, clause codes) and
 translated labels. Columns of kind ``count`` hold ints (what small-count suppression works
-on); ``percent``, ``hours`` and ``days`` hold floats or None when nothing was measured.
+on); ``percent``, ``hours`` and ``days`` hold floats or None when nothing was measured. Every
+table lists the same rows whatever the data (every status, agency, channel, finding, and every
+clause complaints may be filed under), so tables of two periods line up. ``Table.public``
+marks the tables public statistics may show; ``open_workload`` (today's overdue and waiting
+cases) is for staff only.
 
 Queries: the counts come from tables kept current with every change to a case
 (services/stat_summary.py) — a few hundred rows per period — or, while those are not usable,
@@ -30,7 +34,18 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import String, case, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from complaints_app.extensions import db
 from complaints_app.labels import label
@@ -45,11 +60,13 @@ from complaints_app.models import (
     StatAllegationCount,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationCount,
     Status,
 )
 from complaints_app.services import queue, stat_summary
-from complaints_app.services.percentile import percentiles, seconds_between
+from complaints_app.services.percentile import percentiles_from_counts, spreads, units_between
 from complaints_app.services.periods import Period, periods
+from complaints_app.services.stat_summary import ACK_UNIT, CLOSE_UNIT
 from complaints_app.services.stat_tables import (
     COUNT,
     DAYS,
@@ -251,19 +268,51 @@ def _allegation_figures(period: Period | None, counted: bool) -> dict[str, dict[
     return figures
 
 
-def _duration_figures(period: Period | None) -> dict[str, object]:
-    """Median and 90th percentile of time to acknowledge and to close, for all cases and
-    for urgent and other cases: one query (see services/percentile.py for the definition)."""
-    urgency = case((Complaint.urgent, "urgent"), else_="not_urgent")
-    selects = []
-    for measure, stamp in (("ack", Complaint.acknowledged_at), ("close", Complaint.closed_at)):
-        value = seconds_between(Complaint.received_at, stamp).label("v")
-        where = (_in_scope(period), stamp.is_not(None))
-        selects.append(select(literal(f"{measure}:all", String).label("grp"), value).where(*where))
-        selects.append(
-            select((literal(f"{measure}:", String) + urgency).label("grp"), value).where(*where)
-        )
-    return percentiles(union_all(*selects), FRACTIONS)
+def _duration_figures(period: Period | None, counted: bool) -> dict[str, object]:
+    """Median and 90th percentile of time to acknowledge (all cases, and urgent ones, which
+    have hours where others have days), in whole minutes, and to close, in whole hours: one
+    query, from the stored counts of each duration when ``counted``, else from the cases
+    (see services/percentile.py for the definition; both give the same figures)."""
+    if counted:
+        table = StatDurationCount.__table__
+        names = [p.name for p in _periods_in(period)]
+        branches = []
+        for figure, measure, urgent_only in (
+            ("ack:all", "ack", False),
+            ("ack:urgent", "ack", True),
+            ("close:all", "close", False),
+        ):
+            where = [table.c.period.in_(names), table.c.measure == measure, table.c.n > 0]
+            if urgent_only:
+                where.append(table.c.urgent.is_(True))
+            branches.append(
+                select(
+                    literal(figure, String).label("grp"),
+                    table.c.amount.label("v"),
+                    cast(func.sum(table.c.n), Integer).label("n"),
+                )
+                .where(*where)
+                .group_by(table.c.amount)
+            )
+        return percentiles_from_counts(union_all(*branches), FRACTIONS)
+    rows = select(
+        Complaint.urgent.label("urgent"),
+        cast(
+            units_between(Complaint.received_at, Complaint.acknowledged_at, ACK_UNIT), Float
+        ).label("ack"),
+        cast(units_between(Complaint.received_at, Complaint.closed_at, CLOSE_UNIT), Float).label(
+            "close"
+        ),
+    ).where(_in_scope(period))
+    return spreads(
+        rows,
+        {
+            "ack:all": ("ack", None),
+            "ack:urgent": ("ack", lambda c: c.urgent.is_(True)),
+            "close:all": ("close", None),
+        },
+        FRACTIONS,
+    )
 
 
 def _workload_figures(period: Period | None, now: datetime) -> dict[str, int]:
@@ -357,11 +406,11 @@ def _clause_rows(
     return clause_rows, share_rows
 
 
-def _duration_rows(spreads: dict, measure: str, scale: float) -> list[Row]:
-    words = {"all": _("All cases"), "urgent": _("Urgent"), "not_urgent": _("Not urgent")}
+def _duration_rows(found: dict, measure: str, scale: float, groups: tuple[str, ...]) -> list[Row]:
+    words = {"all": _("All cases"), "urgent": _("Urgent cases")}
     rows = []
-    for group, text in words.items():
-        spread = spreads.get(f"{measure}:{group}")
+    for group in groups:
+        spread = found.get(f"{measure}:{group}")
         values: dict[str, int | float | None] = {"cases": 0, "median": None, "p90": None}
         if spread is not None:
             values = {
@@ -369,7 +418,7 @@ def _duration_rows(spreads: dict, measure: str, scale: float) -> list[Row]:
                 "median": round(spread.values[0.5] / scale, 2),
                 "p90": round(spread.values[0.9] / scale, 2),
             }
-        rows.append(Row(group, text, values))
+        rows.append(Row(group, words[group], values))
     return rows
 
 
@@ -414,7 +463,7 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
     counted = stat_summary.is_current()
     complaints = _complaint_figures(period, counted)
     allegations = _allegation_figures(period, counted)
-    spreads = _duration_figures(period)
+    durations = _duration_figures(period, counted)
     workload = _workload_figures(period, now)
     names = _clause_names()
     clause_rows, share_rows = _clause_rows(
@@ -436,8 +485,8 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
             Row(PENDING, _("No finding yet"), {"allegations": by_disposition[PENDING]}),
         ],
         "sustained_share_by_clause": share_rows,
-        "time_to_acknowledge": _duration_rows(spreads, "ack", 3600),
-        "time_to_close": _duration_rows(spreads, "close", 86400),
+        "time_to_acknowledge": _duration_rows(durations, "ack", 60, ("all", "urgent")),
+        "time_to_close": _duration_rows(durations, "close", 24, ("all",)),
         "open_workload": _workload_rows(workload),
     }
     if period is None:

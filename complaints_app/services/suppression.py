@@ -14,7 +14,7 @@ The rules, in the order applied:
    seems: because zeros and counts of ``threshold`` or more are always shown unless hidden to
    protect another cell, an attacker knows a "fewer than 5" cell lies in 1 … threshold-1 and a
    "hidden" one is at least ``threshold``; the audit below reckons with exactly that knowledge.
-   A zero is never chosen as a complementary cell.
+   A zero is never chosen as a complementary cell (but see the last resort below).
 2. **Primary:** every figure (cell or total) with ``0 < value < threshold``.
 3. **Lines:** in every published sum (a row with its total, a column with its total, the totals
    with the grand total, two tables sharing a total, a total made of earlier figures) a hidden
@@ -26,6 +26,12 @@ The rules, in the order applied:
    integer program over every sum at once (so combinations of sums count, not just a sum with
    one unknown). Any hidden figure with one possible value gets another figure of its sums
    hidden, and the audit runs again.
+
+Last resort: when a figure can still be pinned and every non-zero figure linked to it is
+hidden already (all of them small, say, adding up to a small total), every figure linked to it
+is *withheld*: shown as "not published", which says nothing of its size, zeros included.
+
+The threshold should be 3 or more: with 2, "fewer than 2" can only mean 1.
 
 Periods: figures of one period never add up with another period's, so nothing on the public
 page is a total over periods (no "since reporting began"). Where a caller must publish such a
@@ -44,6 +50,7 @@ from enum import StrEnum
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
 
 Key = Hashable
 
@@ -58,6 +65,10 @@ class Reason(StrEnum):
     SMALL = "small"
     #: Hidden so that a small figure cannot be worked out from the sums around it.
     COMPLEMENTARY = "complementary"
+    #: Not published at all, with no hint of its size: the last resort for a group of figures
+    #: that even the labels would give away (say four "fewer than 5" adding up to a total of
+    #: "fewer than 5": each must be 1).
+    WITHHELD = "withheld"
 
 
 @dataclass(frozen=True)
@@ -198,17 +209,36 @@ def exposed(
     bounds = Bounds(lower, upper)
     lowest = [-np.inf if at_most else c for c, at_most in zip(constants, upper_only, strict=True)]
     constraints = (
-        [LinearConstraint(np.array(rows), np.array(lowest), np.array(constants))] if rows else []
+        # Sparse, built once: the solver is called many times on the same sums.
+        [LinearConstraint(csr_array(np.array(rows)), np.array(lowest), np.array(constants))]
+        if rows
+        else []
     )
-    integrality = np.ones(len(order))
+    whole = np.ones(len(order))
+    relaxed = np.zeros(len(order))
 
-    def solve(weights: dict[Key, float]) -> np.ndarray | None:
+    def solve(weights: dict[Key, float], key: Key | None = None) -> np.ndarray | None:
+        """A whole-number solution minimising ``weights · x``. The linear relaxation is
+        tried first (far quicker): a whole-number optimum of it is an optimum here; when it
+        cannot move ``key`` off its truth, no whole-number solution can either (the truth
+        itself stands in). Otherwise, with ``key``, the integer program decides; without,
+        None. None also when a solver cannot settle: the truth is always a solution, so the
+        caller then counts ``key`` as pinned, and hides more."""
         objective = np.zeros(len(order))
-        for key, weight in weights.items():
-            objective[column[key]] = weight
-        result = milp(objective, integrality=integrality, bounds=bounds, constraints=constraints)
-        # The truth is always a solution, so a solver that cannot settle leaves safety
-        # unshown: the caller then counts the figures as pinned, and hides more.
+        for name, weight in weights.items():
+            objective[column[name]] = weight
+        result = milp(objective, integrality=relaxed, bounds=bounds, constraints=constraints)
+        if result.status == 0:
+            x = result.x
+            if np.all(np.abs(x - np.round(x)) < 1e-6):
+                return np.round(x)
+            if key is not None and key in truth and len(truth) == len(order):
+                sign = weights[key]
+                if sign * x[column[key]] >= sign * truth[key] - 1e-6:
+                    return np.array([truth[k] for k in order], dtype=float)
+        if key is None:
+            return None
+        result = milp(objective, integrality=whole, bounds=bounds, constraints=constraints)
         return np.round(result.x) if result.status == 0 else None
 
     def certify(solution: np.ndarray | None) -> None:
@@ -223,11 +253,12 @@ def exposed(
             certify(solve(dict.fromkeys(open_keys, sign)))
     # Small figures first: they are what the hiding is for.
     for key in sorted(order, key=lambda k: ranges[k][1] >= UNBOUNDED):
-        if key in safe:
+        if key in safe or ranges[key][0] == ranges[key][1]:
+            # The label alone tells this one (a threshold of 2): nothing left to protect.
             continue
         ends = []
         for sign in (1.0, -1.0):
-            solution = solve({key: sign})
+            solution = solve({key: sign}, key)
             certify(solution)
             if solution is None or key in safe:
                 break
@@ -244,10 +275,12 @@ def attacker_ranges(
     hidden: Mapping[Key, Reason], threshold: int, hidden_before: Iterable[Key] = ()
 ) -> dict[Key, tuple[int, int]]:
     """What the labels tell a reader about each hidden figure."""
-    ranges = {
-        key: (1, threshold - 1) if reason is Reason.SMALL else (threshold, UNBOUNDED)
-        for key, reason in hidden.items()
+    labelled = {
+        Reason.SMALL: (1, threshold - 1),
+        Reason.COMPLEMENTARY: (threshold, UNBOUNDED),
+        Reason.WITHHELD: (0, UNBOUNDED),
     }
+    ranges = {key: labelled[reason] for key, reason in hidden.items()}
     for key in hidden_before:
         ranges[key] = (0, UNBOUNDED)
     return ranges
@@ -340,13 +373,17 @@ def suppress(
         if pick is None:
             pick = choose(_component(targets[0], equations, membership, partners))
         if pick is None:
-            # Every non-zero figure linked to it is hidden and it can still be pinned (only
-            # possible when a public offset is itself small): hide the whole linked group,
-            # zeros included.
-            for key in _component(targets[0], equations, membership, partners):
-                if key in values and key not in hidden:
-                    hidden[key] = Reason.COMPLEMENTARY
-            return hidden
+            # Every non-zero figure linked to it is hidden and it can still be pinned: withhold
+            # the whole linked group, whose labels then say nothing of any size.
+            group = [
+                k
+                for k in _component(targets[0], equations, membership, partners)
+                if k in values and hidden.get(k) is not Reason.WITHHELD
+            ]
+            if not group:
+                return hidden  # Withheld already: nothing more can be done.
+            hidden.update(dict.fromkeys(group, Reason.WITHHELD))
+            continue
         hidden[pick] = Reason.COMPLEMENTARY
 
 

@@ -62,6 +62,17 @@ def upgrade():
         ),
     )
     op.create_table(
+        "stat_duration_count",
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("measure", sa.String(length=8), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("amount", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "period", "measure", "urgent", "amount", name=op.f("pk_stat_duration_count")
+        ),
+    )
+    op.create_table(
         "stat_basis",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("reporting_start", sa.Date(), nullable=False),
@@ -80,6 +91,7 @@ def downgrade():
     with op.batch_alter_table("complaint", schema=None) as batch_op:
         batch_op.drop_index("ix_complaint_received_times")
     op.drop_table("stat_basis")
+    op.drop_table("stat_duration_count")
     op.drop_table("stat_clause_complaint_count")
     op.drop_table("stat_allegation_count")
     op.drop_table("stat_complaint_count")

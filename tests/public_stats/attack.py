@@ -50,9 +50,12 @@ def solve_one_unknown(figures: Figures, hidden: dict, before: dict | None = None
 
 
 def _ranges(figures, hidden, threshold, before, cap):
-    ranges = {
-        k: (1, threshold - 1) if r is Reason.SMALL else (threshold, cap) for k, r in hidden.items()
+    labelled = {
+        Reason.SMALL: (1, threshold - 1),
+        Reason.COMPLEMENTARY: (threshold, cap),
+        Reason.WITHHELD: (0, cap),
     }
+    ranges = {k: labelled[r] for k, r in hidden.items()}
     for k, v in (before or {}).items():
         if v is None:
             ranges[k] = (0, cap)

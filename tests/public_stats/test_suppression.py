@@ -22,6 +22,8 @@ T = 5
 def assert_safe(figures: Figures, hidden: dict, before: dict | None = None, threshold: int = T):
     """Nothing hidden can be worked out, the small figures are all hidden, zeros are shown."""
     for key, value in figures.values.items():
+        if hidden.get(key) is Reason.WITHHELD:
+            continue
         if 0 < value < threshold:
             assert hidden.get(key) is Reason.SMALL, key
         elif key in hidden:
@@ -217,14 +219,25 @@ def test_random_grid_with_its_margin_list_and_an_earlier_period(seed):
     assert_safe(figures, hidden)
 
 
-def test_a_group_that_cannot_be_protected_is_hidden_whole():
+def test_a_group_that_cannot_be_protected_is_withheld_whole():
     # A public offset of 2 with nothing new: the cumulative figure is 2 whatever is hidden
-    # around it, so the whole linked group goes, zeros included.
+    # around it, so the whole linked group is withheld, zeros included.
     figures = one_way("now", [0, 0], total="all")
     figures.values["since_start"] = 2
     figures.sums.append(Sum(("all",), "since_start", offset=2))
     hidden = suppress(figures, T)
-    assert set(hidden) == set(figures.values)
+    assert hidden == dict.fromkeys(figures.values, Reason.WITHHELD)
+    assert_safe(figures, hidden)
+
+
+def test_small_figures_adding_up_to_a_small_total_are_withheld():
+    # Four "fewer than 5" adding up to "fewer than 5" can only be 1 each: the labels alone
+    # would tell, so the list and its twin sharing the total say nothing at all.
+    figures = one_way("status", [1, 1, 0, 1, 1], total="all")
+    figures.add(one_way("agency", [4, 0], total="all"))
+    hidden = suppress(figures, T)
+    assert hidden == dict.fromkeys(figures.values, Reason.WITHHELD)
+    assert_safe(figures, hidden)
 
 
 def test_a_count_that_cannot_exceed_another_is_reckoned_with():
@@ -250,3 +263,17 @@ def test_random_lists_with_a_part_no_larger_than_the_whole(seed):
     figures.orders.append(Sum(("acknowledged", ("complaints", 0)), ("complaints", "total")))
     hidden = suppress(figures, T)
     assert_safe(figures, hidden)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_grids_under_a_threshold_of_three(seed):
+    rng = random.Random(7000 + seed)
+    cells = [
+        [rng.choice([0, 1, 2, rng.randint(3, 12)]) for _ in range(rng.randint(1, 4))]
+        for _ in range(rng.randint(1, 4))
+    ]
+    width = len(cells[0])
+    cells = [(row + [0] * width)[:width] for row in cells]
+    figures = two_way("t", cells)
+    hidden = suppress(figures, 3)
+    assert_safe(figures, hidden, threshold=3)

@@ -121,22 +121,37 @@ def test_time_to_acknowledge_median_and_90th_percentile(city, make_case, hours, 
     assert row.values == {"cases": len(hours), "median": median, "p90": p90}
 
 
-def test_time_to_close_in_days_split_by_urgency(city, make_case):
-    for days, urgent in ((2, True), (4, False), (10, False)):
+def test_time_to_close_in_days(city, make_case):
+    for days in (2, 4, 10):
         received = at("2026-03-01 10:00")
         make_case(
             received,
             status=Status.CLOSED,
-            urgent=urgent,
             acknowledged=received + timedelta(hours=1),
             closed=received + timedelta(days=days),
         )
+    make_case(at("2026-03-02 10:00"), status=Status.TRIAGE, acknowledged=at("2026-03-02 11:00"))
     close = tables()["time_to_close"]
+    # Rank 1.8 of (2, 4, 10): 4 + 0.8 × 6.
+    assert [r.key for r in close.rows] == ["all"]
     assert close.row("all").values == {"cases": 3, "median": 4.0, "p90": 8.8}
-    assert close.row("urgent").values == {"cases": 1, "median": 2.0, "p90": 2.0}
-    assert close.row("not_urgent").values == {"cases": 2, "median": 7.0, "p90": 9.4}
     empty = tables("2026-07-01")["time_to_close"].row("all")
     assert empty.values == {"cases": 0, "median": None, "p90": None}
+
+
+def test_time_to_acknowledge_apart_for_urgent_cases(city, make_case):
+    for hours, urgent in ((1, True), (3, True), (20, False)):
+        received = at("2026-03-01 10:00")
+        make_case(
+            received,
+            status=Status.TRIAGE,
+            urgent=urgent,
+            acknowledged=received + timedelta(hours=hours),
+        )
+    ack = tables()["time_to_acknowledge"]
+    assert ack.row("urgent").values == {"cases": 2, "median": 2.0, "p90": 2.8}
+    assert [r.key for r in ack.rows] == ["all", "urgent"]
+    assert ack.row("all").values == {"cases": 3, "median": 3.0, "p90": 16.6}
 
 
 def test_fractions_of_a_second_are_cut_before_the_difference(city, make_case):
