@@ -22,6 +22,7 @@ from complaints_app.models.complaint import (
     ReferenceCounter,
     Status,
 )
+from complaints_app.models.demo_run import DemoRun
 from complaints_app.models.federal_request import (
     FederalRequest,
     RequestForm,
@@ -62,6 +63,7 @@ __all__ = [
     "ClosureReason",
     "Complaint",
     "ContactMethod",
+    "DemoRun",
     "Disposition",
     "EventKind",
     "FederalRequest",
