@@ -24,65 +24,53 @@ the block of complaint ids it took; a second run adds more cases after the first
 
 from __future__ import annotations
 
-import enum
-import json
+import multiprocessing as mp
+import os
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from itertools import islice
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from complaints_app import uow
-from complaints_app.crypto import keyed_digest, keyed_hasher, text_sealer
-from complaints_app.demo_story import (
-    FORCED,
-    SCREEN_OUT_TEXT,
-    CaseStory,
-    Deadlines,
-    Event,
-    Staff,
-    city_noon_utc,
-    tell,
+from complaints_app.demo_rows import (
+    MAX_ALLEGATIONS,
+    REQUESTS_PER_CASE,
+    TABLES,
+    Built,
+    ClauseVersions,
+    Job,
+    Planned,
+    RowBuilder,
+    Setting,
 )
+from complaints_app.demo_story import FORCED, Deadlines, Staff, city_noon_utc
 from complaints_app.extensions import db
 from complaints_app.models import (
     Allegation,
-    AuditChainHead,
-    CaseAssignment,
-    CaseEvent,
     Clause,
-    ClosureReason,
     Complaint,
     DemoRun,
-    EventKind,
     FederalRequest,
     Organisation,
     ReferenceCounter,
-    RequestForm,
-    RequestKind,
-    RequestOutcome,
     Role,
     Status,
     User,
-    Visibility,
 )
-from complaints_app.models.complaint import new_seal_key
-from complaints_app.services import accounts, audit, tracking
-from complaints_app.services.intake import email_hash, phone_hash
+from complaints_app.services import accounts
 from complaints_app.services.periods import period_at
 from complaints_app.timeutil import city_today, city_tz
 
-# The ledger's person key is this keyed hash of the booking number.
-PERSON_KEY_PURPOSE = "booking-number"
 BATCH_SIZE = 2000
-# Ledger entries per case, and how many requests each person gets on average.
-REQUESTS_PER_CASE = 0.35
+# How many requests each person in the ledger gets on average.
 REQUESTS_PER_PERSON = 1.6
 MIN_SPAN = timedelta(days=30)
 
@@ -109,6 +97,18 @@ class Summary:
     seconds: float = 0.0
     by_status: dict[str, int] = field(default_factory=dict)
 
+    def add(self, built: Built, job: Job) -> None:
+        """Count one inserted batch."""
+        self.cases += len(job.planned)
+        self.allegations += built.allegations
+        self.events += built.events
+        self.federal_requests += len(built.requests)
+        self.first_reference = self.first_reference or job.references[0]
+        self.last_reference = job.references[-1]
+        self.sample_tracking = self.sample_tracking or built.sample_tracking
+        for status, count in built.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0) + count
+
 
 def cases_not_made_here() -> int:
     """How many cases lie outside every demo run's block of ids: real cases."""
@@ -127,6 +127,7 @@ def generate(
     force: bool = False,
     as_of: date | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> Summary:
     """Write ``cases`` synthetic cases (and ledger entries beside them), committing once per
     batch and calling ``progress(n)`` after each with the number of cases it held.
@@ -135,6 +136,8 @@ def generate(
     ``force``), when the catalogue is not seeded, or when the as-of day leaves no room after
     REPORTING_START."""
     started = time.perf_counter()
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
     if cases < 1:
         raise DemoRefused(_("Give a number of cases of at least 1."))
     as_of = as_of or city_today()
@@ -157,18 +160,28 @@ def generate(
                 n=real,
             )
         )
-    clauses = _Clauses.load()
-    staff = _staff()
+    setting = Setting(
+        staff=_staff(),
+        clauses=_clause_versions(),
+        now=now,
+        deadlines=Deadlines(
+            ack=timedelta(days=current_app.config["ACK_DAYS"]),
+            urgent_ack=timedelta(hours=current_app.config["URGENT_ACK_HOURS"]),
+            investigation=timedelta(days=current_app.config["INVESTIGATION_DAYS"]),
+        ),
+        people=max(1, round(cases * REQUESTS_PER_CASE / REQUESTS_PER_PERSON)),
+        postgres=db.session.get_bind().dialect.name == "postgresql",
+        prefix=current_app.config["REFERENCE_PREFIX"],
+    )
     # Reproducible on purpose: demo data is made from a seed and never holds a secret.
     rng = random.Random(seed)  # noqa: S311
     plan = _plan(rng, cases, now=now, start=span_start)
-    request_seeds = [rng.getrandbits(64) for _batch in range(0, cases, batch_size)]
+    references = _take_references(plan, setting.prefix)
 
     first_id = _next_id(Complaint)
     first_allegation_id = _next_id(Allegation)
     _reserve_ids(Complaint, first_id + cases - 1)
-    _reserve_ids(Allegation, first_allegation_id + 3 * cases - 1)
-    numbers = _take_reference_numbers(plan)
+    _reserve_ids(Allegation, first_allegation_id + MAX_ALLEGATIONS * cases - 1)
     run = DemoRun(
         seed=seed,
         cases=cases,
@@ -178,39 +191,69 @@ def generate(
     )
     db.session.add(run)
     db.session.flush()
+    jobs = [
+        Job(
+            planned=plan[begin : begin + batch_size],
+            first_id=first_id + begin,
+            references=references[begin : begin + batch_size],
+            first_allegation_id=first_allegation_id + begin * MAX_ALLEGATIONS,
+            requests_seed=rng.getrandbits(64),
+        )
+        for begin in range(0, cases, batch_size)
+    ]
     summary = Summary(run_id=run.id, seed=seed, as_of=as_of)
-    writer = _Writer(
-        clauses=clauses,
-        staff=staff,
-        now=now,
-        deadlines=Deadlines(
-            ack=timedelta(days=current_app.config["ACK_DAYS"]),
-            urgent_ack=timedelta(hours=current_app.config["URGENT_ACK_HOURS"]),
-            investigation=timedelta(days=current_app.config["INVESTIGATION_DAYS"]),
-        ),
-        people=max(1, round(cases * REQUESTS_PER_CASE / REQUESTS_PER_PERSON)),
-        summary=summary,
-        numbers=numbers,
-        next_allegation_id=first_allegation_id,
-    )
-    for number, begin in enumerate(range(0, cases, batch_size)):
-        chunk = plan[begin : begin + batch_size]
-        requests_rng = random.Random(request_seeds[number])  # noqa: S311
-        writer.write_batch(chunk, first_id + begin, requests_rng)
+    bulk = _Bulk(setting.postgres)
+    for job, built in zip(jobs, _built(setting, jobs, workers), strict=True):
+        bulk.insert(built)
         uow.commit()
+        summary.add(built, job)
         if progress is not None:
-            progress(len(chunk))
+            progress(len(job.planned))
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-@dataclass(frozen=True)
-class Planned:
-    """One case before its story is told: when it arrived and the seed of its story."""
+def _built(setting: Setting, jobs: list[Job], workers: int) -> Iterator[Built]:
+    """Each job's rows, in order: built here, or by worker processes while this one
+    inserts the batches already built."""
+    if workers <= 1 or len(jobs) == 1 or "fork" not in mp.get_all_start_methods():
+        builder = RowBuilder(setting)
+        yield from (builder.build(job) for job in jobs)
+        return
+    global _WORKER_SETTING
+    _WORKER_SETTING = (current_app._get_current_object(), setting)
+    # Forked children share the parent's memory (the app, its keys, the setting) and
+    # never touch the database; each builds whole batches.
+    with mp.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
+        # A few batches ahead, no more: built rows wait in memory until inserted.
+        waiting: deque = deque()
+        ahead = iter(jobs)
+        for job in islice(ahead, workers + 1):
+            waiting.append(pool.apply_async(_build_in_worker, (job,)))
+        while waiting:
+            built = waiting.popleft().get()
+            job = next(ahead, None)
+            if job is not None:
+                waiting.append(pool.apply_async(_build_in_worker, (job,)))
+            yield built
 
-    received_at: datetime
-    index: int
-    seed: int
+
+_WORKER_SETTING: tuple[Flask, Setting] | None = None
+_WORKER_BUILDER: RowBuilder | None = None
+
+
+def _start_worker() -> None:
+    global _WORKER_BUILDER
+    app, setting = _WORKER_SETTING  # set by the parent before it forked
+    # The parent's pooled connections are its own: forget them without closing them.
+    with app.app_context():
+        db.engine.dispose(close=False)
+    app.app_context().push()
+    _WORKER_BUILDER = RowBuilder(setting)
+
+
+def _build_in_worker(job: Job) -> Built:
+    return _WORKER_BUILDER.build(job)
 
 
 def _plan(rng: random.Random, cases: int, *, now: datetime, start: datetime) -> list[Planned]:
@@ -240,12 +283,12 @@ def _city_year(moment: datetime) -> int:
     return moment.astimezone(city_tz()).year
 
 
-def _take_reference_numbers(plan: list[Planned]) -> dict[int, Iterator[int]]:
-    """Take each year's block of case numbers from the counter real filings use, so a case
-    filed after the run gets the next number."""
+def _take_references(plan: list[Planned], prefix: str) -> list[str]:
+    """Each planned case's reference, taken year by year as one block from the counter real
+    filings use, so a case filed after the run gets the next number."""
     per_year: dict[int, int] = {}
-    for planned in plan:
-        year = _city_year(planned.received_at)
+    years = [_city_year(planned.received_at) for planned in plan]
+    for year in years:
         per_year[year] = per_year.get(year, 0) + 1
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -263,7 +306,7 @@ def _take_reference_numbers(plan: list[Planned]) -> dict[int, Iterator[int]]:
             .returning(ReferenceCounter.last_number)
         ).scalar_one()
         numbers[year] = iter(range(last - count + 1, last + 1))
-    return numbers
+    return [f"{prefix}-{year}-{next(numbers[year]):04d}" for year in years]
 
 
 def _next_id(model: type) -> int:
@@ -280,35 +323,18 @@ def _reserve_ids(model: type, last: int) -> None:
         )
 
 
-class _Clauses:
-    """The complaint-eligible clause versions, to link each allegation to the version in
-    force on its incident date."""
-
-    def __init__(self, versions: dict[str, list[tuple[date, date | None, int]]]):
-        self.versions = versions
-
-    @classmethod
-    def load(cls) -> _Clauses:
-        rows = db.session.execute(
-            sa.select(Clause.code, Clause.effective_from, Clause.effective_to, Clause.id)
-            .where(Clause.complaint_eligible.is_(True))
-            .order_by(Clause.code, Clause.version)
-        ).all()
-        if not rows:
-            raise DemoRefused(_("The clause catalogue is empty: run `flask seed` first."))
-        versions: dict[str, list[tuple[date, date | None, int]]] = {}
-        for code, start, end, clause_id in rows:
-            versions.setdefault(code, []).append((start, end, clause_id))
-        return cls(versions)
-
-    def in_force(self, code: str | None, day: date) -> int | None:
-        if code is None or code not in self.versions:
-            return None
-        versions = self.versions[code]
-        for start, end, clause_id in versions:
-            if start <= day and (end is None or day < end):
-                return clause_id
-        return versions[0][2]
+def _clause_versions() -> ClauseVersions:
+    rows = db.session.execute(
+        sa.select(Clause.code, Clause.effective_from, Clause.effective_to, Clause.id)
+        .where(Clause.complaint_eligible.is_(True))
+        .order_by(Clause.code, Clause.version)
+    ).all()
+    if not rows:
+        raise DemoRefused(_("The clause catalogue is empty: run `flask seed` first."))
+    versions: dict[str, list[tuple[date, date | None, int]]] = {}
+    for code, start, end, clause_id in rows:
+        versions.setdefault(code, []).append((start, end, clause_id))
+    return ClauseVersions(versions)
 
 
 # Accounts the demo makes when the database has none of a role: unusable passwords, so
@@ -382,494 +408,34 @@ def _staff() -> Staff:
     )
 
 
-def _sealer(model: type, attribute: str) -> Callable[[str | int, str | None], str | None]:
-    """Seal text exactly as the model's ``Sealed`` attribute would for a row."""
-    descriptor = model.__dict__[attribute]
-    table, name = model.__tablename__, descriptor.name
-    seal_text = text_sealer()
-
-    def seal(row: str | int, text: str | None) -> str | None:
-        return seal_text(text, table, name, row) if text else None
-
-    return seal
-
-
 class _Bulk:
-    """Inserts many rows at once, on the session's connection and inside its transaction:
-    COPY on PostgreSQL, ``executemany`` on SQLite. Rows are tuples of the values the columns
-    store: enum values, JSON text, and times through ``time``."""
+    """Inserts a batch's rows on the session's connection, inside its transaction: COPY on
+    PostgreSQL, ``executemany`` on SQLite. The rows hold what the columns store (enum
+    values, JSON text, SQLite's text times), so no type conversion runs here."""
 
-    def __init__(self) -> None:
-        self.connection = db.session.connection()
-        self.postgres = self.connection.dialect.name == "postgresql"
+    def __init__(self, postgres: bool) -> None:
+        self.postgres = postgres
 
-    def time(self, moment: datetime | None) -> datetime | str | None:
-        """A UTC time as the column stores it (SQLite: SQLAlchemy's text form)."""
-        if moment is None or self.postgres:
-            return moment
-        if moment.tzinfo is not UTC:
-            moment = moment.astimezone(UTC)
-        # "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy writes it; isoformat is the fast way.
-        return moment.isoformat(" ", "microseconds")[:26]
-
-    def day(self, value: date) -> date | str:
-        return value if self.postgres else value.isoformat()
-
-    def insert(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        names = ", ".join(f'"{c}"' for c in columns)
-        if self.postgres:
-            cursor = self.connection.connection.driver_connection.cursor()
-            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" * len(columns))
-        # Table and column names come from the models, never from input.
-        self.connection.exec_driver_sql(
-            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',  # noqa: S608
-            rows,
-        )
-
-
-def person_hasher() -> Callable[[str], str]:
-    """The ledger's pseudonymous key for a person: a keyed hash of the booking number."""
-    column = FederalRequest.__table__.c.person_key
-    if column.type.length is not None and column.type.length < 80:
-        # A column too narrow for "<key id>$<hex>" holds the bare digest.
-        return lambda booking: keyed_digest(PERSON_KEY_PURPOSE, booking).hex()
-    return keyed_hasher(PERSON_KEY_PURPOSE)
-
-
-# Why ICE said it asked, as the request forms give reasons.
-REQUEST_REASONS = (
-    "final_order",
-    "removal_proceedings",
-    "biometric_match",
-    "statements_or_evidence",
-    "other",
-    "none_given",
-)
-FORMS_FOR = {
-    RequestKind.HOLD: ((RequestForm.I_247A, 0.9), (RequestForm.OTHER, 0.1)),
-    RequestKind.ADMINISTRATIVE_WARRANT: (
-        (RequestForm.I_200, 0.55),
-        (RequestForm.I_205, 0.35),
-        (RequestForm.I_203, 0.1),
-    ),
-    RequestKind.NOTIFICATION: ((RequestForm.I_247A, 0.7), (RequestForm.OTHER, 0.3)),
-}
-KIND_WEIGHTS = (
-    (RequestKind.HOLD, 0.55),
-    (RequestKind.ADMINISTRATIVE_WARRANT, 0.2),
-    (RequestKind.NOTIFICATION, 0.25),
-)
-OUTCOMES_FOR = {
-    RequestKind.HOLD: (
-        (RequestOutcome.DECLINED, 0.7),
-        (RequestOutcome.DETAINED, 0.15),
-        (RequestOutcome.TRANSFERRED, 0.15),
-    ),
-    RequestKind.ADMINISTRATIVE_WARRANT: (
-        (RequestOutcome.DECLINED, 0.6),
-        (RequestOutcome.DETAINED, 0.2),
-        (RequestOutcome.TRANSFERRED, 0.2),
-    ),
-    RequestKind.NOTIFICATION: (
-        (RequestOutcome.DECLINED, 0.75),
-        (RequestOutcome.INFORMATION_GIVEN, 0.25),
-    ),
-}
-
-
-def _pick(rng: random.Random, pairs: tuple) -> object:
-    return rng.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
-
-
-COMPLAINT_COLUMNS = (
-    "id", "reference", "reference_year", "reference_number", "tracking_hash", "channel",
-    "status", "closure_reason", "incident_date", "incident_time_ct", "incident_place_ct",
-    "agency", "agency_detail_ct", "narrative_ct", "findings_summary_ct", "preferred_language",
-    "anonymous", "contact_ct", "contact_method", "safe_to_contact", "contact_email_hash",
-    "contact_phone_hash", "urgent", "organisation_id", "filed_by_id", "consent_attested_at",
-    "assignee_id", "merged_into_id", "received_at", "ack_due_at", "acknowledged_at",
-    "screened_in_at", "investigation_due_at", "waiting_since", "closed_at", "updated_at",
-    "legal_hold", "version",
-)  # fmt: skip
-ALLEGATION_COLUMNS = (
-    "id", "complaint_id", "clause_id", "suggested_by", "clause_confirmed", "seal_key",
-    "subject_ct", "subject_agency", "summary_ct", "facts", "facts_text_ct", "disposition",
-    "position", "created_at",
-)  # fmt: skip
-ASSIGNMENT_COLUMNS = ("complaint_id", "user_id", "assigned_at")
-EVENT_COLUMNS = (
-    "seq", "complaint_id", "kind", "visibility", "actor_kind", "actor_id", "created_at",
-    "data", "body_ct", "body_digest", "prev_hash", "hash",
-)  # fmt: skip
-HEAD_COLUMNS = ("name", "last_seq", "last_hash", "mac", "updated_at")
-
-
-def _value(member: enum.Enum | None) -> str | None:
-    return member.value if member is not None else None
-
-
-class _Writer:
-    """Turns a batch of planned cases into rows and inserts them."""
-
-    def __init__(
-        self,
-        *,
-        clauses: _Clauses,
-        staff: Staff,
-        now: datetime,
-        deadlines: Deadlines,
-        people: int,
-        summary: Summary,
-        numbers: dict[int, Iterator[int]],
-        next_allegation_id: int,
-    ):
-        self.clauses = clauses
-        self.staff = staff
-        self.now = now
-        self.deadlines = deadlines
-        self.people = people
-        self.summary = summary
-        self.numbers = numbers
-        self.next_allegation_id = next_allegation_id
-        self.prefix = current_app.config["REFERENCE_PREFIX"]
-        self.chain = audit.bulk_linker()
-        self.person_hash = person_hasher()
-        self.seal_narrative = _sealer(Complaint, "narrative")
-        self.seal_findings = _sealer(Complaint, "findings_summary")
-        self.seal_contact = _sealer(Complaint, "contact_json")
-        self.seal_time = _sealer(Complaint, "incident_time")
-        self.seal_place = _sealer(Complaint, "incident_place")
-        self.seal_detail = _sealer(Complaint, "agency_detail")
-        self.seal_subject = _sealer(Allegation, "subject")
-        self.seal_summary = _sealer(Allegation, "summary")
-        self.seal_facts = _sealer(Allegation, "facts_text")
-        self.seal_body = _sealer(CaseEvent, "body")
-
-    def write_batch(self, chunk: list[Planned], first_id: int, requests_rng: random.Random) -> None:
-        bulk = _Bulk()
-        stories: list[tuple[int, str, CaseStory, random.Random]] = []
-        for offset, planned in enumerate(chunk):
-            rng = random.Random(planned.seed)  # noqa: S311
-            forced = FORCED[planned.index] if planned.index < len(FORCED) else None
-            story = tell(
-                rng,
-                received_at=planned.received_at,
-                now=self.now,
-                staff=self.staff,
-                deadlines=self.deadlines,
-                forced=forced,
-                forced_index=planned.index,
-            )
-            year = _city_year(story.received_at)
-            reference = f"{self.prefix}-{year}-{next(self.numbers[year]):04d}"
-            stories.append((first_id + offset, reference, story, rng))
-        merged_into = self._merge_duplicates(stories)
-
-        complaints, allegations, assignments, events, heads = [], [], [], [], []
-        for complaint_id, reference, story, rng in stories:
-            allegation_ids = self._allegations(bulk, complaint_id, story, rng, allegations)
-            complaints.append(
-                self._complaint(bulk, complaint_id, reference, story, rng, merged_into)
-            )
-            if story.screened_in_at is not None and story.assignee_id is not None:
-                assignments.append(
-                    (complaint_id, story.assignee_id, bulk.time(story.screened_in_at))
-                )
-            heads.append(self._chain(bulk, complaint_id, reference, story, allegation_ids, events))
-            self._count(story, reference)
-
-        for model, columns, rows in (
-            (Complaint, COMPLAINT_COLUMNS, complaints),
-            (Allegation, ALLEGATION_COLUMNS, allegations),
-            (CaseAssignment, ASSIGNMENT_COLUMNS, assignments),
-            (CaseEvent, EVENT_COLUMNS, events),
-            (AuditChainHead, HEAD_COLUMNS, heads),
-        ):
-            bulk.insert(model.__table__, columns, rows)
-        # Few rows, and the ledger's columns may grow: through SQLAlchemy's own insert.
-        requests = self._requests(requests_rng, stories, len(chunk))
-        if requests:
-            db.session.execute(sa.insert(FederalRequest.__table__), requests)
-        self.summary.cases += len(complaints)
-        self.summary.allegations += len(allegations)
-        self.summary.events += len(events)
-        self.summary.federal_requests += len(requests)
-
-    def _count(self, story: CaseStory, reference: str) -> None:
-        summary = self.summary
-        summary.first_reference = summary.first_reference or reference
-        summary.last_reference = reference
-        summary.by_status[story.status.value] = summary.by_status.get(story.status.value, 0) + 1
-
-    def _merge_duplicates(
-        self, stories: list[tuple[int, str, CaseStory, random.Random]]
-    ) -> dict[int, int]:
-        """Name a surviving case for each duplicate: one received earlier in the batch and
-        still open when the duplicate was closed, which records the merge on its timeline.
-        A duplicate with no such case is recorded as referred instead."""
-        merged: dict[int, int] = {}
-        for position, (complaint_id, reference, story, rng) in enumerate(stories):
-            if not story.duplicate:
+    def insert(self, built: Built) -> None:
+        connection = db.session.connection()
+        for model, columns in TABLES:
+            rows = built.rows[model.__tablename__]
+            if not rows:
                 continue
-            candidates = [
-                entry
-                for entry in stories[max(0, position - 200) : position]
-                if not entry[2].duplicate
-                and entry[2].received_at < story.closed_at
-                and (entry[2].closed_at is None or entry[2].closed_at > story.closed_at)
-            ]
-            if not candidates:
-                _as_referred(story)
+            names = ", ".join(f'"{c}"' for c in columns)
+            if self.postgres:
+                cursor = connection.connection.driver_connection.cursor()
+                with cursor.copy(f'COPY "{model.__tablename__}" ({names}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
                 continue
-            survivor_id, _reference, survivor, _rng = rng.choice(candidates)
-            merged[complaint_id] = survivor_id
-            closing = next(
-                e
-                for e in story.events
-                if e.kind == EventKind.STATUS_CHANGED and e.at == story.closed_at
+            marks = ", ".join("?" * len(columns))
+            # Table and column names come from the models, never from input.
+            connection.exec_driver_sql(
+                f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})',  # noqa: S608
+                rows,
             )
-            survivor.events.append(
-                Event(
-                    story.closed_at,
-                    EventKind.MERGED,
-                    Visibility.INTERNAL,
-                    closing.actor_kind,
-                    closing.actor_id,
-                    {"merged": reference},
-                )
-            )
-        return merged
-
-    def _complaint(
-        self,
-        bulk: _Bulk,
-        complaint_id: int,
-        reference: str,
-        story: CaseStory,
-        rng: random.Random,
-        merged_into: dict[int, int],
-    ) -> tuple:
-        code = tracking.code_for_token(f"{reference}:{rng.getrandbits(128):032x}")
-        if (
-            self.summary.sample_tracking is None
-            and story.status != Status.CLOSED
-            and story.organisation_id is None
-        ):
-            self.summary.sample_tracking = (reference, code)
-        contact = story.contact
-        _prefix, year, number = reference.rsplit("-", 2)
-        version = 1 + sum(
-            1 for e in story.events if e.kind in (EventKind.STATUS_CHANGED, EventKind.ASSIGNED)
-        )
-        t = bulk.time
-        return (
-            complaint_id,
-            reference,
-            int(year),
-            int(number),
-            tracking.hash_code(code),
-            story.channel.value,
-            story.status.value,
-            _value(story.closure_reason),
-            bulk.day(story.incident_date),
-            self.seal_time(reference, story.incident_time),
-            self.seal_place(reference, story.incident_place),
-            story.agency.value,
-            self.seal_detail(reference, story.agency_detail),
-            self.seal_narrative(reference, story.narrative),
-            self.seal_findings(reference, story.findings_summary),
-            "en",
-            story.anonymous,
-            self.seal_contact(reference, json.dumps(contact) if contact else None),
-            story.contact_method,
-            story.safe_to_contact,
-            email_hash(contact["email"]) if contact else None,
-            phone_hash(contact["phone"]) if contact else None,
-            story.urgent,
-            story.organisation_id,
-            story.filed_by_id,
-            t(story.received_at) if story.organisation_id else None,
-            story.assignee_id,
-            merged_into.get(complaint_id),
-            t(story.received_at),
-            t(story.ack_due_at),
-            t(story.acknowledged_at),
-            t(story.screened_in_at),
-            t(story.investigation_due_at),
-            t(story.waiting_since),
-            t(story.closed_at),
-            t(story.updated_at),
-            False,
-            version,
-        )
-
-    def _allegations(
-        self,
-        bulk: _Bulk,
-        complaint_id: int,
-        story: CaseStory,
-        rng: random.Random,
-        rows: list[tuple],
-    ) -> list[int]:
-        ids = []
-        created = bulk.time(story.received_at)
-        for position, allegation in enumerate(story.allegations, start=1):
-            allegation_id = self.next_allegation_id
-            self.next_allegation_id += 1
-            ids.append(allegation_id)
-            # Random, as in real filings: a row's seal key is never shown, and a second run
-            # with the same seed must not repeat it.
-            seal_key = new_seal_key()
-            facts_text = allegation.facts_text
-            rows.append(
-                (
-                    allegation_id,
-                    complaint_id,
-                    self.clauses.in_force(allegation.clause_code, story.incident_date),
-                    allegation.suggested_by,
-                    allegation.confirmed,
-                    seal_key,
-                    self.seal_subject(seal_key, allegation.subject),
-                    story.agency.value,
-                    self.seal_summary(seal_key, allegation.summary),
-                    json.dumps(allegation.plain_facts),
-                    self.seal_facts(
-                        seal_key, json.dumps(facts_text, sort_keys=True) if facts_text else None
-                    ),
-                    _value(allegation.disposition),
-                    position,
-                    created,
-                )
-            )
-        return ids
-
-    def _chain(
-        self,
-        bulk: _Bulk,
-        complaint_id: int,
-        reference: str,
-        story: CaseStory,
-        allegation_ids: list[int],
-        rows: list[tuple],
-    ) -> tuple:
-        """The case's timeline as a chain of links, exactly as ``audit.append`` makes them,
-        and the chain's head."""
-        name = f"{audit.CASES.prefix}:{complaint_id}"
-        prev = audit.GENESIS
-        story.events.sort(key=lambda e: e.at)
-        for seq, event in enumerate(story.events, start=1):
-            data = event.data
-            if "allegation_id" in data:
-                data = {**data, "allegation_id": allegation_ids[data["allegation_id"] - 1]}
-            body = event.body.replace("{reference}", reference) if event.body else None
-            digest = self.chain.body(body) if body is not None else None
-            kind, visibility, actor_kind = (
-                event.kind.value,
-                event.visibility.value,
-                event.actor_kind.value,
-            )
-            fields = [
-                seq,
-                complaint_id,
-                kind,
-                visibility,
-                actor_kind,
-                event.actor_id,
-                event.at.isoformat(),
-                data,
-                digest,
-            ]
-            link = self.chain.link(name, fields, prev)
-            rows.append(
-                (
-                    seq,
-                    complaint_id,
-                    kind,
-                    visibility,
-                    actor_kind,
-                    event.actor_id,
-                    bulk.time(event.at),
-                    json.dumps(data),
-                    self.seal_body(f"{complaint_id}.{seq}", body),
-                    digest,
-                    prev,
-                    link,
-                )
-            )
-            prev = link
-        last = len(story.events)
-        return (name, last, prev, self.chain.head(name, last, prev), bulk.time(story.updated_at))
-
-    def _requests(
-        self,
-        rng: random.Random,
-        stories: list[tuple[int, str, CaseStory, random.Random]],
-        count: int,
-    ) -> list[dict]:
-        """Section 4 ledger entries received over the same days as the batch's cases; some
-        people get several requests; a few entries are linked to a complaint about custody."""
-        wanted = int(count * REQUESTS_PER_CASE + rng.random())
-        custody = [
-            (complaint_id, story)
-            for complaint_id, _reference, story, _rng in stories
-            if any(a.clause_code in ("2c", "2e") for a in story.allegations)
-        ]
-        records = self.staff.records
-        rows = []
-        for _request in range(wanted):
-            linked = None
-            if custody and rng.random() < 0.08:
-                linked, story = rng.choice(custody)
-                received_on = story.incident_date
-            else:
-                story = rng.choice(stories)[2]
-                received_on = (story.received_at - timedelta(days=rng.randint(0, 20))).date()
-            kind = _pick(rng, KIND_WEIGHTS)
-            outcome = _pick(rng, OUTCOMES_FOR[kind])
-            held = outcome in (RequestOutcome.DETAINED, RequestOutcome.TRANSFERRED)
-            reasons = sorted(set(rng.sample(REQUEST_REASONS, rng.choice((1, 1, 2)))))
-            reimbursed = held and rng.random() < 0.2
-            hours = rng.choice((0, 0, 2, 6, 12, 24, 48)) + rng.choice((0, 0.5))
-            rows.append(
-                {
-                    "received_on": received_on,
-                    "kind": kind,
-                    "form": _pick(rng, FORMS_FOR[kind]),
-                    "reason_given": ",".join(reasons),
-                    "judicial_warrant_presented": rng.random() < 0.03,
-                    "person_key": self.person_hash(f"BK-{rng.randrange(self.people):07d}"),
-                    "outcome": outcome,
-                    "detained_hours": Decimal(str(hours)) if held else None,
-                    "reimbursement_amount": Decimal(rng.randrange(50, 900)) if reimbursed else None,
-                    "reimbursement_case": (
-                        f"ICE-R-{received_on.year}-{rng.randrange(1000):03d}"
-                        if reimbursed
-                        else None
-                    ),
-                    "complaint_id": linked,
-                    "created_by_id": records[0] if records else None,
-                    "created_at": datetime.combine(received_on, datetime.min.time(), UTC)
-                    + timedelta(hours=rng.randint(12, 40)),
-                }
-            )
-        return rows
-
-
-def _as_referred(story: CaseStory) -> None:
-    story.duplicate = False
-    story.closure_reason = ClosureReason.REFERRED
-    for event in story.events:
-        if event.kind == EventKind.STATUS_CHANGED and event.data.get("reason") == "duplicate":
-            event.data["reason"] = ClosureReason.REFERRED.value
-        if (
-            event.body
-            and event.kind == EventKind.MESSAGE_TO_COMPLAINANT
-            and event.at == story.closed_at
-        ):
-            event.body = SCREEN_OUT_TEXT[ClosureReason.REFERRED]
+        if built.requests:
+            # Few rows, and the ledger's columns may grow: through SQLAlchemy's own insert,
+            # which fills in column defaults.
+            db.session.execute(sa.insert(FederalRequest.__table__), built.requests)
