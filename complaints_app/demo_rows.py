@@ -22,6 +22,7 @@ from complaints_app.demo_story import (
     Event,
     Staff,
     tell,
+    weighted,
 )
 from complaints_app.models import (
     Allegation,
@@ -136,10 +137,6 @@ OUTCOMES_FOR = {
         (RequestOutcome.INFORMATION_GIVEN, 0.25),
     ),
 }
-
-
-def _pick(rng: random.Random, pairs: tuple) -> object:
-    return rng.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
 
 
 COMPLAINT_COLUMNS = (
@@ -502,8 +499,8 @@ class RowBuilder:
             else:
                 story = rng.choice(stories)[2]
                 received_on = (story.received_at - timedelta(days=rng.randint(0, 20))).date()
-            kind = _pick(rng, KIND_WEIGHTS)
-            outcome = _pick(rng, OUTCOMES_FOR[kind])
+            kind = weighted(rng, KIND_WEIGHTS)
+            outcome = weighted(rng, OUTCOMES_FOR[kind])
             held = outcome in (RequestOutcome.DETAINED, RequestOutcome.TRANSFERRED)
             reasons = sorted(set(rng.sample(REQUEST_REASONS, rng.choice((1, 1, 2)))))
             reimbursed = held and rng.random() < 0.2
@@ -512,7 +509,7 @@ class RowBuilder:
                 {
                     "received_on": received_on,
                     "kind": kind,
-                    "form": _pick(rng, FORMS_FOR[kind]),
+                    "form": weighted(rng, FORMS_FOR[kind]),
                     "reason_given": ",".join(reasons),
                     "judicial_warrant_presented": rng.random() < 0.03,
                     "person_key": self.person_hash(f"BK-{rng.randrange(self.setting.people):07d}"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 
 from complaints_app.models import (
     ActorKind,
@@ -193,9 +194,18 @@ STAFF_WITHDRAW_NOTE = "The complainant called to withdraw."
 STAFF_WITHDRAW_MESSAGE = "As you asked, we closed your complaint. You can file again at any time."
 
 
+_CUMULATIVE: dict[int, tuple[list, list[float]]] = {}
+
+
 def weighted(rng: random.Random, pairs: tuple) -> object:
     """One value from ``(value, weight)`` pairs."""
-    return rng.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
+    # The pairs are module constants: their running totals are worked out once.
+    found = _CUMULATIVE.get(id(pairs))
+    if found is None:
+        values = [v for v, _ in pairs]
+        totals = list(accumulate(w for _, w in pairs))
+        found = _CUMULATIVE[id(pairs)] = (values, totals)
+    return rng.choices(found[0], cum_weights=found[1])[0]
 
 
 @dataclass
@@ -455,6 +465,8 @@ def _live(
 ) -> None:
     ending, stop_at, first_disposition = forced or (weighted(rng, ENDINGS), None, None)
     steps = _durations(rng, story.urgent, deadlines)
+    # Questions to the complainant and returned findings take time a forced case may not have.
+    detours = forced is None
     if forced is not None:
         # A forced case must reach its state by now: squeeze its steps into the time it has.
         room = (now - story.received_at) * 0.9
@@ -543,7 +555,7 @@ def _live(
     if not t.wait(investigate * 0.3):
         return
     t.add(EventKind.NOTE, ActorKind.STAFF, investigator, body=rng.choice(NOTES))
-    if not story.anonymous and rng.random() < 0.35:
+    if detours and not story.anonymous and rng.random() < 0.35:
         t.add(
             EventKind.MESSAGE_TO_COMPLAINANT,
             ActorKind.STAFF,
@@ -591,7 +603,7 @@ def _live(
     if stop_at == Status.REVIEW:
         return
     supervisor = rng.choice(staff.supervisors)
-    if rng.random() < 0.1:
+    if detours and rng.random() < 0.1:
         if not t.wait(steps["review"]):
             return
         t.move(supervisor, "return_findings", Status.INVESTIGATION, body=rng.choice(RETURN_REASONS))

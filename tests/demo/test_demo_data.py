@@ -160,6 +160,10 @@ def test_cases_spread_over_reporting_periods_with_overdue_and_waiting_cases(db):
         )
     ).scalar_one()
     assert overdue > 0
+    waiting = db.session.execute(
+        sa.select(Complaint.status).where(Complaint.waiting_since.is_not(None))
+    ).scalars()
+    assert set(waiting) == {Status.INVESTIGATION}
     closed = db.session.execute(
         sa.select(Complaint.received_at, Complaint.acknowledged_at, Complaint.closed_at).where(
             Complaint.status == Status.CLOSED
