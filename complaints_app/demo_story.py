@@ -564,7 +564,7 @@ def _live(
             visibility=Visibility.COMPLAINANT,
         )
         story.waiting_since = t.at
-        pause = DAY * rng.uniform(1, 15)
+        pause = DAY * rng.uniform(1, 45)
         if not t.wait(pause):
             return
         # The complainant answered: the time spent waiting is given back to the office.
