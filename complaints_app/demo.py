@@ -7,15 +7,18 @@ ledger entries. The rows are what the real services would have written: free tex
 with the same keys and the same binding to its row, each case's timeline a valid audit chain
 (``audit verify`` passes), references taken from the same yearly counter as real filings.
 
-It is fast because it writes in bulk: rows are built in Python and inserted a batch at a time
-with ``executemany``, one commit per batch. Complaint and allegation ids are given out as one
-block when the run begins (timelines are bound to the case id), so a run must not share the
-database with live filings.
+It is fast because it writes in bulk: worker processes build each batch's rows (stories,
+seals, chain hashes) while this process inserts the batches already built, with COPY on
+PostgreSQL and ``executemany`` on SQLite, one commit per batch. Complaint and allegation ids
+are given out as one block when the run begins (timelines are bound to the case id), so a run
+must not share the database with live filings.
 
-The same seed, number of cases and as-of day give the same cases (references, dates, texts,
-choices); only ciphertexts differ, since every seal takes a fresh nonce. The as-of day
-defaults to the city's today, so two runs on different days differ: pass ``as_of`` (or
-``--as-of``) to repeat one exactly.
+The same seed, number of cases, as-of day and batch size give the same cases (references,
+dates, texts, choices), however many workers build them; only ciphertexts and keyed hashes
+differ between databases with different keys, and every seal takes a fresh nonce. The as-of
+day defaults to the city's today, so two runs on different days differ: pass ``as_of`` (or
+``--as-of``) to repeat one exactly. The stories run from REPORTING_START (the first reporting
+period) to noon of the as-of day, so they cover every period up to it.
 
 A database holding cases that no demo run made is refused unless ``force`` is given: demo data
 must never be mixed into real casework by accident. Each run is recorded in ``demo_run`` with
@@ -40,9 +43,9 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from complaints_app import uow
+from complaints_app.demo_ledger import REQUESTS_PER_CASE
 from complaints_app.demo_rows import (
     MAX_ALLEGATIONS,
-    REQUESTS_PER_CASE,
     TABLES,
     Built,
     ClauseVersions,
@@ -51,7 +54,8 @@ from complaints_app.demo_rows import (
     RowBuilder,
     Setting,
 )
-from complaints_app.demo_story import FORCED, Deadlines, Staff, city_noon_utc
+from complaints_app.demo_story import Deadlines, Staff, city_noon_utc
+from complaints_app.demo_texts import FORCED
 from complaints_app.extensions import db
 from complaints_app.models import (
     Allegation,

@@ -10,20 +10,12 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime
 
-from complaints_app.crypto import keyed_digest, keyed_hasher, text_sealer
-from complaints_app.demo_story import (
-    FORCED,
-    SCREEN_OUT_TEXT,
-    CaseStory,
-    Deadlines,
-    Event,
-    Staff,
-    tell,
-    weighted,
-)
+from complaints_app.crypto import keyed_hasher, text_sealer
+from complaints_app.demo_ledger import LedgerRows
+from complaints_app.demo_story import CaseStory, Deadlines, Event, Staff, tell
+from complaints_app.demo_texts import FORCED, SCREEN_OUT_TEXT
 from complaints_app.models import (
     Allegation,
     AuditChainHead,
@@ -32,10 +24,6 @@ from complaints_app.models import (
     ClosureReason,
     Complaint,
     EventKind,
-    FederalRequest,
-    RequestForm,
-    RequestKind,
-    RequestOutcome,
     Status,
     Visibility,
 )
@@ -43,10 +31,6 @@ from complaints_app.models.complaint import new_seal_key
 from complaints_app.services import audit, tracking
 from complaints_app.services.intake import email_hash, phone_hash
 
-# The ledger's person key is this keyed hash of the booking number.
-PERSON_KEY_PURPOSE = "booking-number"
-# Ledger entries per case.
-REQUESTS_PER_CASE = 0.35
 # The most allegations a demo case has: each case owns this many allegation ids.
 MAX_ALLEGATIONS = 3
 
@@ -87,56 +71,6 @@ def _sealer(model: type, attribute: str) -> Callable[[str | int, str | None], st
         return seal_text(text, table, name, row) if text else None
 
     return seal
-
-
-def person_hasher() -> Callable[[str], str]:
-    """The ledger's pseudonymous key for a person: a keyed hash of the booking number."""
-    column = FederalRequest.__table__.c.person_key
-    if column.type.length is not None and column.type.length < 80:
-        # A column too narrow for "<key id>$<hex>" holds the bare digest.
-        return lambda booking: keyed_digest(PERSON_KEY_PURPOSE, booking).hex()
-    return keyed_hasher(PERSON_KEY_PURPOSE)
-
-
-# Why ICE said it asked, as the request forms give reasons.
-REQUEST_REASONS = (
-    "final_order",
-    "removal_proceedings",
-    "biometric_match",
-    "statements_or_evidence",
-    "other",
-    "none_given",
-)
-FORMS_FOR = {
-    RequestKind.HOLD: ((RequestForm.I_247A, 0.9), (RequestForm.OTHER, 0.1)),
-    RequestKind.ADMINISTRATIVE_WARRANT: (
-        (RequestForm.I_200, 0.55),
-        (RequestForm.I_205, 0.35),
-        (RequestForm.I_203, 0.1),
-    ),
-    RequestKind.NOTIFICATION: ((RequestForm.I_247A, 0.7), (RequestForm.OTHER, 0.3)),
-}
-KIND_WEIGHTS = (
-    (RequestKind.HOLD, 0.55),
-    (RequestKind.ADMINISTRATIVE_WARRANT, 0.2),
-    (RequestKind.NOTIFICATION, 0.25),
-)
-OUTCOMES_FOR = {
-    RequestKind.HOLD: (
-        (RequestOutcome.DECLINED, 0.7),
-        (RequestOutcome.DETAINED, 0.15),
-        (RequestOutcome.TRANSFERRED, 0.15),
-    ),
-    RequestKind.ADMINISTRATIVE_WARRANT: (
-        (RequestOutcome.DECLINED, 0.6),
-        (RequestOutcome.DETAINED, 0.2),
-        (RequestOutcome.TRANSFERRED, 0.2),
-    ),
-    RequestKind.NOTIFICATION: (
-        (RequestOutcome.DECLINED, 0.75),
-        (RequestOutcome.INFORMATION_GIVEN, 0.25),
-    ),
-}
 
 
 COMPLAINT_COLUMNS = (
@@ -222,7 +156,7 @@ class RowBuilder:
         self.staff = setting.staff
         self.clauses = setting.clauses
         self.chain = audit.bulk_linker()
-        self.person_hash = person_hasher()
+        self.ledger = LedgerRows(setting.people, setting.staff.records)
         # Nobody knows the code of a demo case but the sample's: a hash of random bits
         # under the tracking-code purpose stands in, and matches no code anyone types.
         self.blank_tracking = keyed_hasher("tracking-code")
@@ -290,7 +224,7 @@ class RowBuilder:
                 "case_event": events,
                 "audit_chain_head": heads,
             },
-            requests=self._requests(requests_rng, stories, len(job.planned)),
+            requests=self.ledger.rows(requests_rng, stories, len(job.planned)),
             by_status=by_status,
             sample_tracking=self.sample,
             allegations=len(allegations),
@@ -474,60 +408,6 @@ class RowBuilder:
             prev = link
         last = len(story.events)
         return (name, last, prev, self.chain.head(name, last, prev), self.time(story.updated_at))
-
-    def _requests(
-        self,
-        rng: random.Random,
-        stories: list[tuple[int, str, CaseStory, random.Random]],
-        count: int,
-    ) -> list[dict]:
-        """Section 4 ledger entries received over the same days as the batch's cases; some
-        people get several requests; a few entries are linked to a complaint about custody."""
-        wanted = int(count * REQUESTS_PER_CASE + rng.random())
-        custody = [
-            (complaint_id, story)
-            for complaint_id, _reference, story, _rng in stories
-            if any(a.clause_code in ("2c", "2e") for a in story.allegations)
-        ]
-        records = self.staff.records
-        rows = []
-        for _request in range(wanted):
-            linked = None
-            if custody and rng.random() < 0.08:
-                linked, story = rng.choice(custody)
-                received_on = story.incident_date
-            else:
-                story = rng.choice(stories)[2]
-                received_on = (story.received_at - timedelta(days=rng.randint(0, 20))).date()
-            kind = weighted(rng, KIND_WEIGHTS)
-            outcome = weighted(rng, OUTCOMES_FOR[kind])
-            held = outcome in (RequestOutcome.DETAINED, RequestOutcome.TRANSFERRED)
-            reasons = sorted(set(rng.sample(REQUEST_REASONS, rng.choice((1, 1, 2)))))
-            reimbursed = held and rng.random() < 0.2
-            hours = rng.choice((0, 0, 2, 6, 12, 24, 48)) + rng.choice((0, 0.5))
-            rows.append(
-                {
-                    "received_on": received_on,
-                    "kind": kind,
-                    "form": weighted(rng, FORMS_FOR[kind]),
-                    "reason_given": ",".join(reasons),
-                    "judicial_warrant_presented": rng.random() < 0.03,
-                    "person_key": self.person_hash(f"BK-{rng.randrange(self.setting.people):07d}"),
-                    "outcome": outcome,
-                    "detained_hours": Decimal(str(hours)) if held else None,
-                    "reimbursement_amount": Decimal(rng.randrange(50, 900)) if reimbursed else None,
-                    "reimbursement_case": (
-                        f"ICE-R-{received_on.year}-{rng.randrange(1000):03d}"
-                        if reimbursed
-                        else None
-                    ),
-                    "complaint_id": linked,
-                    "created_by_id": records[0] if records else None,
-                    "created_at": datetime.combine(received_on, datetime.min.time(), UTC)
-                    + timedelta(hours=rng.randint(12, 40)),
-                }
-            )
-        return rows
 
 
 def _as_referred(story: CaseStory) -> None:
