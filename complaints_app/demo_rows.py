@@ -180,6 +180,13 @@ class RowBuilder:
         # "YYYY-MM-DD HH:MM:SS.ffffff", as SQLAlchemy writes it; isoformat is the fast way.
         return moment.isoformat(" ", "microseconds")[:26]
 
+    def _event_time(self, moment: datetime, iso: str) -> datetime | str:
+        # Event times are whole UTC seconds ("...T10:00:00+00:00"): SQLite's text form comes
+        # straight from the ISO text the chain hashes.
+        if self.setting.postgres or len(iso) != 25 or not iso.endswith("+00:00"):
+            return self.time(moment)
+        return f"{iso[:10]} {iso[11:19]}.000000"
+
     def day(self, value: date) -> date | str:
         return value if self.setting.postgres else value.isoformat()
 
@@ -388,6 +395,7 @@ class RowBuilder:
                 data = {**data, "allegation_id": allegation_ids[data["allegation_id"] - 1]}
             body = event.body.replace("{reference}", reference) if event.body else None
             digest = self.chain.body(body) if body is not None else None
+            iso = event.at.isoformat()
             fields = [
                 seq,
                 complaint_id,
@@ -395,7 +403,7 @@ class RowBuilder:
                 event.visibility.value,
                 event.actor_kind.value,
                 event.actor_id,
-                event.at.isoformat(),
+                iso,
                 data,
                 digest,
             ]
@@ -403,7 +411,7 @@ class RowBuilder:
             # The row holds what the link covers, the time and data as the columns store
             # them, and the sealed text.
             sealed = self.seal_body(f"{complaint_id}.{seq}", body)
-            stored = (self.time(event.at), json.dumps(data), sealed, digest, prev, link)
+            stored = (self._event_time(event.at, iso), json.dumps(data), sealed, digest, prev, link)
             rows.append((*fields[:6], *stored))
             prev = link
         last = len(story.events)
