@@ -306,3 +306,41 @@ def init_app(app: Flask) -> None:
             f"Removed {result.files} kept file(s) of {result.forms} form(s) left unsent for "
             f"more than {app.config['PENDING_FILES_HOURS']} hours."
         )
+
+    @app.cli.command("demo-data")
+    @click.option("--cases", type=click.IntRange(min=1), required=True, help="How many cases.")
+    @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same cases.")
+    @click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="The day the demo's story ends (default: today in the city).",
+    )
+    @click.option("--force", is_flag=True, help="Add demo cases even beside real ones.")
+    def demo_data(cases: int, seed: int, as_of, force: bool) -> None:
+        """Write synthetic cases, timelines and ledger entries for demonstrations and
+        benchmarks. Refuses a database holding real cases unless --force."""
+        from complaints_app import demo
+
+        try:
+            with click.progressbar(length=cases, label="Writing demo cases") as bar:
+                summary = demo.generate(
+                    cases,
+                    seed,
+                    progress=bar.update,
+                    force=force,
+                    as_of=as_of.date() if as_of else None,
+                )
+        except demo.DemoRefused as exc:
+            raise click.ClickException(str(exc)) from exc
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
+        click.echo(
+            f"Wrote {summary.cases} cases ({summary.first_reference} to "
+            f"{summary.last_reference}; {statuses}), {summary.allegations} allegations, "
+            f"{summary.events} timeline events and {summary.federal_requests} ledger entries "
+            f"as of {summary.as_of.isoformat()} with seed {summary.seed} "
+            f"in {summary.seconds:.1f} s."
+        )
+        if summary.sample_tracking:
+            reference, code = summary.sample_tracking
+            click.echo(f"Try /track with reference {reference} and tracking code {code}.")

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -64,12 +64,18 @@ def _aad(table: str, column: str, row_id: int | str) -> bytes:
     return f"{table}\x1f{column}\x1f{row_id}".encode()
 
 
+def _seal_with(
+    aead: AESGCM, kid: bytes, data: bytes, table: str, column: str, row_id: int | str
+) -> bytes:
+    nonce = os.urandom(12)
+    sealed = aead.encrypt(nonce, data, _aad(table, column, row_id))
+    return FORMAT.encode() + b":" + kid + b":" + nonce + sealed
+
+
 def seal_bytes(data: bytes, table: str, column: str, row_id: int | str) -> bytes:
     """Encrypt ``data`` with the newest key, bound to one row's column. Returns raw bytes."""
     key = _keys()[0]
-    nonce = os.urandom(12)
-    sealed = AESGCM(key).encrypt(nonce, data, _aad(table, column, row_id))
-    return FORMAT.encode() + b":" + key_id(key).encode() + b":" + nonce + sealed
+    return _seal_with(AESGCM(key), key_id(key).encode(), data, table, column, row_id)
 
 
 def open_bytes(blob: bytes, table: str, column: str, row_id: int | str) -> bytes:
@@ -89,10 +95,24 @@ def open_bytes(blob: bytes, table: str, column: str, row_id: int | str) -> bytes
     raise DecryptionError(f"no configured key named {kid.decode(errors='replace')}")
 
 
+def _as_text(blob: bytes) -> str:
+    return blob[:12].decode() + base64.b64encode(blob[12:]).decode()
+
+
 def seal_text(text: str, table: str, column: str, row_id: int | str) -> str:
     """Encrypt a string; the result is ASCII, safe for a text column."""
-    blob = seal_bytes(text.encode(), table, column, row_id)
-    return blob[:12].decode() + base64.b64encode(blob[12:]).decode()
+    return _as_text(seal_bytes(text.encode(), table, column, row_id))
+
+
+def text_sealer() -> Callable[[str, str, str, int | str], str]:
+    """``seal_text`` with the newest key looked up once: for sealing many values in bulk."""
+    key = _keys()[0]
+    aead, kid = AESGCM(key), key_id(key).encode()
+
+    def seal(text: str, table: str, column: str, row_id: int | str) -> str:
+        return _as_text(_seal_with(aead, kid, text.encode(), table, column, row_id))
+
+    return seal
 
 
 def open_text(value: str, table: str, column: str, row_id: int | str) -> str:
@@ -183,8 +203,11 @@ def hash_key(purpose: str, version: str | None = None) -> bytes:
 def keyed_digest(purpose: str, value: str, version: str | None = None) -> bytes:
     """The raw HMAC-SHA256 behind ``keyed_hash``, for values derived from it (the tracking
     code is derived from the form token) rather than stored."""
-    key = _hash_key_named(version)
-    return hmac.new(key.secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
+    return _digest(_hash_key_named(version).secret, purpose, value)
+
+
+def _digest(secret: bytes, purpose: str, value: str) -> bytes:
+    return hmac.new(secret, f"{purpose}\x1f{value}".encode(), hashlib.sha256).digest()
 
 
 def keyed_hash(purpose: str, value: str, *, version: str | None = None) -> str:
@@ -193,6 +216,18 @@ def keyed_hash(purpose: str, value: str, *, version: str | None = None) -> str:
     key = _hash_key_named(version)
     digest = keyed_digest(purpose, value, key.id)
     return f"{key.id}{HASH_SEPARATOR}{digest.hex()}"
+
+
+def keyed_hasher(purpose: str) -> Callable[[str], str]:
+    """``keyed_hash`` for one purpose with the newest key looked up once: for hashing many
+    values in bulk."""
+    key = _hash_key_named(None)
+    prefix = f"{key.id}{HASH_SEPARATOR}"
+
+    def hash_value(value: str) -> str:
+        return prefix + _digest(key.secret, purpose, value).hex()
+
+    return hash_value
 
 
 def keyed_hash_version(stored: str | None) -> str | None:

@@ -24,6 +24,7 @@ from complaints_app.models.complaint import (
     ReferenceCounter,
     Status,
 )
+from complaints_app.models.demo_run import DemoRun
 from complaints_app.models.federal_request import (
     HELD_OUTCOMES,
     REASON_SEPARATOR,
@@ -82,6 +83,7 @@ __all__ = [
     "Complaint",
     "ConsentMethod",
     "ContactMethod",
+    "DemoRun",
     "Disposition",
     "EventKind",
     "FederalRequest",
