@@ -24,6 +24,22 @@ def violations(page, axe_source: str) -> list[dict]:
     return page.evaluate(RUN, WCAG_TAGS)
 
 
+DUPLICATE_IDS = """() => {
+  const seen = {};
+  for (const el of document.querySelectorAll('[id]:not([type=hidden])')) {
+    seen[el.id] = (seen[el.id] || 0) + 1;
+  }
+  return Object.keys(seen).filter(id => seen[id] > 1);
+}"""
+
+
+def duplicate_ids(page) -> list[str]:
+    """ids given to more than one element (hidden inputs aside): a label or an error link
+    then points at the first of them, so a screen reader names the wrong field (axe no
+    longer reports this under WCAG 2.2, which dropped the parsing criterion)."""
+    return page.evaluate(DUPLICATE_IDS)
+
+
 def describe(where: str, found: list[dict]) -> str:
     """One block per violation: rule, impact, what it means, and every element it names."""
     lines = []

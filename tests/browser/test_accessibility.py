@@ -21,7 +21,7 @@ from flask import url_for
 from complaints_app.authz import ROLE_PERMISSIONS
 from complaints_app.models import Disposition, Role
 from complaints_app.services import account_changes, two_factor, workflow
-from tests.browser.axe import describe, violations
+from tests.browser.axe import describe, duplicate_ids, violations
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in
 from tests.helpers import png_with_text, post_complaint, receipt_of
 from tests.staff.conftest import complaint_by_reference, file_complaint
@@ -160,6 +160,8 @@ class Visits:
         page.set_viewport_size({"width": 1280, "height": 800})
         if found or narrow:
             self.problems.append(describe(where, found) + describe(f"{where} at 375px", narrow))
+        if twice := duplicate_ids(page):
+            self.problems.append(f"{where}: ids used more than once: {', '.join(twice)}")
         self.shots.take(page, f"{getattr(who, 'value', who)} {path}")
 
 
