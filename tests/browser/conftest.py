@@ -48,6 +48,7 @@ def in_ci() -> bool:
     return bool(os.environ.get("REQUIRE_POSTGRES")) or os.environ.get("CI") == "true"
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m "not browser"` selects
 def pytest_collection_modifyitems(items) -> None:
     here = Path(__file__).parent
     for item in items:

@@ -89,7 +89,7 @@ def samples(app, db, make_user) -> Samples:
 def _second_factor_step(visits: Visits):
     """The second step of sign-in exists only between the password and the code: an
     account with an authenticator app signs in up to that step."""
-    page = visits.new_context().new_page()
+    page = visits.context().new_page()
     page.goto("/login")
     page.get_by_label("Email address").fill(visits.samples.totp_email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -100,14 +100,14 @@ def _second_factor_step(visits: Visits):
 
 def _link_opened(visits: Visits):
     """A one-time link's page shows its form once the link was opened in this browser."""
-    page = visits.new_context().new_page()
+    page = visits.context().new_page()
     page.goto(f"/account/link/{visits.samples.values['token'][0]}")
     return ANONYMOUS, page
 
 
 def _enrolling(visits: Visits):
     """The QR code is drawn only while an authenticator app is being set up."""
-    page = visits.new_context().new_page()
+    page = visits.context().new_page()
     sign_in(page, visits.samples.emails[SIGNED_IN])
     page.goto("/account/two-factor")
     return SIGNED_IN, page
@@ -123,8 +123,9 @@ PREPARE = {
 
 
 class Visits:
-    """One signed-in browser context per role (and one anonymous), opened when first needed;
-    each page checked once per role however many rules lead to it."""
+    """One signed-in browser context per role (and one anonymous), opened when first needed.
+    A page already checked is not checked again, except once for each role that has not yet
+    been shown that rule's page."""
 
     def __init__(self, new_context, samples: Samples, axe_source: str, shots) -> None:
         self.new_context = new_context
@@ -134,19 +135,28 @@ class Visits:
         self.pages: dict[object, object] = {}
         self.checked: list[str] = []
         self.seen: set[tuple[object, str]] = set()
+        self.narrow_checked: set[str] = set()
         self.problems: list[str] = []
         self.excluded: list[str] = []
 
+    def context(self):
+        """A context whose every page has axe loaded before its own content: cheaper than
+        evaluating the script again after each navigation."""
+        context = self.new_context()
+        context.add_init_script(script=self.axe_source)
+        return context
+
     def page(self, who):
         if who not in self.pages:
-            page = self.new_context().new_page()
+            page = self.context().new_page()
             if who != ANONYMOUS:
                 sign_in(page, self.samples.emails[who])
             self.pages[who] = page
         return self.pages[who]
 
     def check(self, page, who, what: str) -> None:
-        """axe at a desktop's width and a phone's, and the two screenshots."""
+        """axe at a desktop's width (and, the first time a rule is seen, at a phone's: what
+        the narrow layout shows or hides), and the two screenshots."""
         path = urlsplit(page.url).path
         key = (who, path)
         if key in self.seen:
@@ -155,9 +165,12 @@ class Visits:
         where = f"{what} as {getattr(who, 'value', who)}"
         self.checked.append(f"{path} ({where})")
         found = violations(page, self.axe_source)
-        page.set_viewport_size({"width": 375, "height": 800})
-        narrow = [v for v in violations(page, self.axe_source) if v not in found]
-        page.set_viewport_size({"width": 1280, "height": 800})
+        narrow = []
+        if what not in self.narrow_checked:
+            self.narrow_checked.add(what)
+            page.set_viewport_size({"width": 375, "height": 800})
+            narrow = [v for v in violations(page, self.axe_source) if v not in found]
+            page.set_viewport_size({"width": 1280, "height": 800})
         if found or narrow:
             self.problems.append(describe(where, found) + describe(f"{where} at 375px", narrow))
         if twice := duplicate_ids(page):
@@ -170,7 +183,10 @@ def _visitors(app, rule) -> list:
     needed = getattr(view, "required_permissions", None)
     if needed is None:
         return [ANONYMOUS]
-    return [role for role in Role if needed <= ROLE_PERMISSIONS.get(role, frozenset())]
+    # Most permissions first: a supervisor is shown every form of a case an investigator
+    # or intake would see, so the roles after it need only their own first page.
+    allowed = [role for role in Role if needed <= ROLE_PERMISSIONS.get(role, frozenset())]
+    return sorted(allowed, key=lambda role: -len(ROLE_PERMISSIONS[role]))
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -226,14 +242,17 @@ def _visit_rule(app, visits: Visits, rule, who) -> bool:
     arguments = sorted(rule.arguments)
     for combination in itertools.product(*(visits.samples.values[a] for a in arguments)):
         path = _path(app, rule, dict(zip(arguments, combination, strict=True)))
+        if shown and any(p == path for _, p in visits.seen):
+            continue  # this address was checked already, and this visitor saw the rule's page
         first = page.request.get(path, max_redirects=0)
         if first.status in REDIRECTS and _is_sign_in(first.headers["location"]):
             continue  # not a way in for this visitor
-        response = page.request.get(path)
+        response = page.request.get(path) if first.status in REDIRECTS else first
         content_type = response.headers.get("content-type", "")
         if not content_type.startswith("text/html"):
             if response.ok:
-                visits.excluded.append(f"{rule.rule} ({content_type})")
+                if (entry := f"{rule.rule} ({content_type})") not in visits.excluded:
+                    visits.excluded.append(entry)
                 shown = True
             continue
         if response.status != HTTPStatus.OK:
