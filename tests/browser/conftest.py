@@ -136,12 +136,12 @@ class Screenshots:
         self.folder = folder
         self.count = 0
 
-    def take(self, page, name: str) -> None:
+    def take(self, page, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
         self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80]
         before = page.viewport_size or DESKTOP
-        for width in WIDTHS:
+        for width in widths:
             page.set_viewport_size({"width": width, "height": before["height"]})
             page.screenshot(
                 path=str(self.folder / f"{self.count:03d}-{slug}-{width}.png"), full_page=True

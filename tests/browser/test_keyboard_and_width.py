@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from http import HTTPStatus
 
 from complaints_app.models import Role
+from tests.browser.conftest import WIDTHS
 from tests.browser.test_journeys import NARRATIVE, fill_complaint, open_case, receipt
 from tests.staff.conftest import file_complaint
 
@@ -119,7 +120,7 @@ def assert_fits(page, problems: list[str], shots, what: str) -> None:
         problems.append(
             f"{what} ({page.url}) is {found['scroll']} px wide at 320: {', '.join(found['wide'])}"
         )
-    shots.take(page, f"320 {what}")
+    shots.take(page, what, widths=(NARROW["width"], *WIDTHS))
 
 
 def public_pages(app) -> list[str]:
