@@ -122,6 +122,10 @@ PREPARE = {
 }
 
 
+# Query arguments a page needs beside its address (a period, say), by endpoint.
+QUERY: dict[str, dict[str, str]] = {}
+
+
 class Visits:
     """One signed-in browser context per role (and one anonymous), opened when first needed.
     A page already checked is not checked again, except once for each role that has not yet
@@ -218,7 +222,7 @@ def test_every_page_has_no_axe_violations(app, db, new_context, samples, axe_sou
                 visits.problems.append(
                     f"{rule.rule} ({rule.endpoint}) as {getattr(who, 'value', who)} showed no "
                     "page with any sample: give it a sample it can show (the `samples` "
-                    "fixture) or a way in (PREPARE)"
+                    "fixture), the query it needs (QUERY) or a way in (PREPARE)"
                 )
     report = "\n".join(visits.checked)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -268,7 +272,7 @@ def _visit_rule(app, visits: Visits, rule, who) -> bool:
 
 def _path(app, rule, values) -> str:
     with app.test_request_context():
-        return url_for(rule.endpoint, **values)
+        return url_for(rule.endpoint, **values, **QUERY.get(rule.endpoint, {}))
 
 
 def test_forms_showing_errors_have_no_axe_violations(new_context, samples, axe_source, shots):
