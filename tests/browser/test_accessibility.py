@@ -176,7 +176,8 @@ class Visits:
             narrow = [v for v in violations(page, self.axe_source) if v not in found]
             page.set_viewport_size({"width": 1280, "height": 800})
         if found or narrow:
-            self.problems.append(describe(where, found) + describe(f"{where} at 375px", narrow))
+            reports = [describe(where, found), describe(f"{where} at 375px", narrow)]
+            self.problems.append("\n".join(r for r in reports if r))
         if twice := duplicate_ids(page):
             self.problems.append(f"{where}: ids used more than once: {', '.join(twice)}")
         self.shots.take(page, f"{getattr(who, 'value', who)} {path}")
