@@ -17,7 +17,13 @@ LOCK_VENV := .venv-lock
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
-.PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock api-fuzz
+.PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock \
+	browser-deps chromium api-fuzz
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright) and
+# inject axe-core, which comes from npm at the version package-lock.json records.
+CHROMIUM ?= /usr/bin/chromium
+AXE_STAMP := node_modules/.installed-stamp
 
 install: $(STAMP)
 
@@ -69,13 +75,47 @@ postgres:
 	  for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
-test-sqlite: install
+# Chromium from Debian's packages when it is missing (as root, which machines here are). If
+# it cannot be installed the browser tests skip with a banner, and CI (CI=true or
+# REQUIRE_POSTGRES set) fails instead.
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "== Installing Chromium from Debian's packages for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || true; \
+	fi
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! Chromium is NOT installed at $(CHROMIUM) and 'apt-get install chromium' failed:"; \
+	  echo "!! the browser and accessibility tests will NOT run (they skip)."; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo ""; \
+	  if [ -n "$$REQUIRE_POSTGRES" ] || [ "$$CI" = true ]; then exit 1; fi; \
+	fi
+
+# axe-core from npm, exactly as package-lock.json says; reinstalled only when the lock changes.
+$(AXE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null; } || true
+	@if npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; then touch $@; else \
+	  echo ""; \
+	  echo "!! axe-core could not be installed with 'npm ci': the accessibility tests will NOT run."; \
+	  echo ""; \
+	  if [ -n "$$REQUIRE_POSTGRES" ] || [ "$$CI" = true ]; then exit 1; fi; \
+	fi
+
+browser-deps: chromium $(AXE_STAMP)
+
+test-sqlite: install browser-deps
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-postgres: install postgres
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== PostgreSQL: running the suite against $(PG_SERVER)"; \
-	  TEST_POSTGRES_SERVER=$(PG_SERVER) $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	  echo "== PostgreSQL: running the suite against $(PG_SERVER) (the browser tests ran with SQLite)"; \
+	  TEST_POSTGRES_SERVER=$(PG_SERVER) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" \
+	    $(PYTEST_ARGS); \
 	else \
 	  echo ""; \
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
@@ -110,4 +150,4 @@ security: install $(TOOLS_STAMP)
 	$(BIN)/python .ci/outside_checks.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(LOCK_VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(TOOLS) $(LOCK_VENV) .pytest_cache .ruff_cache *.egg-info node_modules

@@ -228,6 +228,20 @@ def _render_case(
     add_allegation_form.clause.choices = clause_choices
     assign = make(AssignForm, "assign")
     assign.assignee.choices = [("", _("Nobody")), *investigators]
+    note_form = forms.get("note") or NoteForm(formdata=None)
+    message_form = forms.get("message") or MessageForm(formdata=None)
+    reveal_form = forms.get("reveal") or RevealForm(formdata=None)
+    hold_form = make(LegalHoldForm, "legal_hold", hold=complaint.legal_hold)
+    for key, form in [
+        *action_forms.items(),
+        ("add_allegation", add_allegation_form),
+        ("assign", assign),
+        ("note", note_form),
+        ("message", message_form),
+        ("reveal", reveal_form),
+        ("legal_hold", hold_form),
+    ]:
+        _own_ids(form, key)
     return render_template(
         "staff/case.html",
         complaint=complaint,
@@ -242,9 +256,9 @@ def _render_case(
         add_allegation_form=add_allegation_form,
         remove_allegation_form=make(RemoveAllegationForm, "remove_allegation"),
         assign_form=assign,
-        note_form=forms.get("note") or NoteForm(formdata=None),
-        message_form=forms.get("message") or MessageForm(formdata=None),
-        reveal_form=forms.get("reveal") or RevealForm(formdata=None),
+        note_form=note_form,
+        message_form=message_form,
+        reveal_form=reveal_form,
         conflict=conflict,
         typed=typed or [],
         contact=contact,
@@ -253,8 +267,18 @@ def _render_case(
         if complaint.merged_into_id
         else None,
         merged_here=casework.merged_into(complaint, actor),
-        hold_form=make(LegalHoldForm, "legal_hold", hold=complaint.legal_hold),
+        hold_form=hold_form,
     ), status
+
+
+def _own_ids(form, key: str) -> None:
+    """Forms on the case page share field names (a reason, a message, a text): each field
+    gets an id of its own, so every label, hint and error link names the right field (the
+    internal note's label must never lead to the message the complainant reads). Only ids
+    change; the names posted stay the same."""
+    for field in form:
+        if not field.id.startswith(f"{key}-"):
+            field.id = f"{key}-{field.name}"
 
 
 def _action_groups(complaint: Complaint, actions: list) -> list[tuple[str, list]]:
