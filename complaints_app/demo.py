@@ -69,7 +69,7 @@ from complaints_app.models import (
     Status,
     User,
 )
-from complaints_app.services import accounts
+from complaints_app.services import accounts, stat_summary
 from complaints_app.services.periods import period_at
 from complaints_app.timeutil import city_today, city_tz
 
@@ -213,6 +213,9 @@ def generate(
         summary.add(built, job)
         if progress is not None:
             progress(len(job.planned))
+    # The bulk rows went around the ORM, so the statistics' stored counts never saw them.
+    stat_summary.rebuild()
+    uow.commit()
     summary.seconds = time.perf_counter() - started
     return summary
 
