@@ -1,16 +1,17 @@
 """axe-core finds no WCAG 2.0/2.1/2.2 A or AA violation on any page of the app.
 
 The pages come from the URL map: every rule that answers GET, filled in with real objects
-(a case, a clause, an account, a one-time link) and opened by each role its permission lets
-in. A new page is checked without anyone listing it; one whose address needs a value this
-file cannot give fails with a message saying so. Files, JSON and CSV are left out by the
-content type they are served with, not by name.
+(a case, a clause, an account, a one-time link, a ledger entry, a finalised report, an
+organisation's case) and opened by each role its permission lets in, and by an organisation's
+lead advocate where only a lead may go. A new page is checked without anyone listing it;
+one whose address needs a value this file cannot give fails with a message saying so.
+Files, JSON and CSV are left out by the content type they are served with, not by name.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -18,15 +19,41 @@ import pyotp
 import pytest
 from flask import url_for
 
-from complaints_app.authz import ROLE_PERMISSIONS
-from complaints_app.models import Disposition, Role
-from complaints_app.services import account_changes, two_factor, workflow
+from complaints_app.authz import LEAD_PERMISSIONS, ROLE_PERMISSIONS
+from complaints_app.models import (
+    Channel,
+    ConsentMethod,
+    Disposition,
+    RequestForm,
+    RequestKind,
+    RequestOutcome,
+    RequestReason,
+    Role,
+    TokenScope,
+)
+from complaints_app.services import (
+    account_changes,
+    api_tokens,
+    ledger,
+    organisations,
+    periods,
+    semiannual,
+    two_factor,
+    workflow,
+)
+from complaints_app.services.public_statistics import PUBLIC_TABLES
+from complaints_app.services.statistics import TABLE_KEYS
 from tests.browser.axe import describe, duplicate_ids, violations
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in
 from tests.helpers import png_with_text, post_complaint, receipt_of
+from tests.ledger.conftest import Calendar, calendar  # noqa: F401 — a fixture used here
+from tests.ledger.test_semiannual import _entry as ledger_entry
 from tests.staff.conftest import complaint_by_reference, file_complaint
 
 ANONYMOUS = "anonymous"
+# An advocate whom an admin made their organisation's lead: the only one who opens the
+# pages of LEAD_PERMISSIONS.
+LEAD_ADVOCATE = "lead advocate"
 # A page that needs a signed-in account but no particular permission is opened as intake.
 SIGNED_IN = Role.INTAKE
 
@@ -39,12 +66,26 @@ class Samples:
     values: dict[str, list] = field(default_factory=dict)
     # Plain email addresses, not ORM objects: reading an expired object would open a
     # transaction (on SQLite, the write lock) while the server works.
-    emails: dict[Role, str] = field(default_factory=dict)
+    emails: dict[Role | str, str] = field(default_factory=dict)
     totp_email: str = ""
 
 
+def _federal_request(day, booking: str, reason: str = "") -> ledger.Entry:
+    """A hold the person was detained on, as the ledger tests enter it."""
+    entry = ledger_entry(
+        day,
+        RequestKind.HOLD,
+        RequestForm.I_247A,
+        [RequestReason.FINAL_ORDER],
+        booking,
+        RequestOutcome.DETAINED,
+        "4",
+    )
+    return replace(entry, amendment_reason=reason)
+
+
 @pytest.fixture
-def samples(app, db, make_user) -> Samples:
+def samples(app, db, make_user, calendar: Calendar) -> Samples:  # noqa: F811
     users = {role: make_user(role) for role in Role}
     intake, investigator = users[Role.INTAKE], users[Role.INVESTIGATOR]
     # A fresh case; one with a photo filed through the public form, under investigation by
@@ -70,16 +111,57 @@ def samples(app, db, make_user) -> Samples:
     totp_user = make_user(Role.SUPERVISOR)
     secret = two_factor.new_secret()
     assert two_factor.enroll(totp_user, secret, pyotp.TOTP(secret).now())
+    # The advocate's organisation: its lead (who manages its advocates), a case it filed for
+    # a client, and an API token (the tokens page lists it).
+    advocate = users[Role.ADVOCATE]
+    lead = make_user(Role.ADVOCATE)
+    organisations.set_lead(None, lead, True)
+    for_client = file_complaint(
+        db,
+        channel=Channel.ADVOCATE,
+        contact=None,
+        filed_by=advocate,
+        organisation=advocate.organisation,
+        consent_attested=True,
+        consent_method=ConsentMethod.IN_PERSON,
+        consent_given_on=calendar.day(1, "second"),
+    )
+    api_tokens.issue(advocate, "Case sync", TokenScope.READ)
+    # The section 4 ledger: a request in the first period, which is then finalised and
+    # amended by a supervisor (so its report shows the amendment), and one in the running
+    # period (whose report is still open, with the cross-check and no public page).
+    over = ledger.create(_federal_request(calendar.day(10), "B-1001"), users[Role.RECORDS])
+    running = ledger.create(
+        _federal_request(calendar.day(1, "second"), "B-1002"), users[Role.RECORDS]
+    )
+    first = periods.period_of(calendar.first)
+    semiannual.finalise(first, users[Role.SUPERVISOR])
+    ledger.create(
+        _federal_request(calendar.day(11), "B-1003", "Found in the paper file after the report."),
+        users[Role.SUPERVISOR],
+    )
     found = Samples(
         values={
-            "reference": [submitted.reference, investigated.reference, reviewed.reference],
+            "reference": [
+                submitted.reference,
+                investigated.reference,
+                reviewed.reference,
+                for_client.reference,
+            ],
             "attachment_id": [investigated.attachments[0].id],
             "code": ["2c"],
             "user_id": [investigator.id],
             "token": [issued.token],
             "filename": ["css/app.css"],
+            "request_id": [over.id, running.id],
+            "period_name": [first.name, periods.period_of(calendar.second).name],
+            "key": [TABLE_KEYS[0]],
+            "table_key": [PUBLIC_TABLES[0]],
         },
-        emails={role: user.email for role, user in users.items()},
+        emails={
+            **{role: user.email for role, user in users.items()},
+            LEAD_ADVOCATE: lead.email,
+        },
         totp_email=totp_user.email,
     )
     db.session.commit()  # and hold no transaction (SQLite's lock) while the server works
@@ -123,7 +205,7 @@ PREPARE = {
 
 
 # Query arguments a page needs beside its address (a period, say), by endpoint.
-QUERY: dict[str, dict[str, str]] = {}
+QUERY: dict[str, dict[str, str]] = {"staff.report_csv": {"period": "all"}}
 
 
 class Visits:
@@ -191,7 +273,10 @@ def _visitors(app, rule) -> list:
     # Most permissions first: a supervisor is shown every form of a case an investigator
     # or intake would see, so the roles after it need only their own first page.
     allowed = [role for role in Role if needed <= ROLE_PERMISSIONS.get(role, frozenset())]
-    return sorted(allowed, key=lambda role: -len(ROLE_PERMISSIONS[role]))
+    visitors: list = sorted(allowed, key=lambda role: -len(ROLE_PERMISSIONS[role]))
+    if needed & LEAD_PERMISSIONS and needed <= ROLE_PERMISSIONS[Role.ADVOCATE] | LEAD_PERMISSIONS:
+        visitors.append(LEAD_ADVOCATE)
+    return visitors
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
