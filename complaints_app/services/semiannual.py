@@ -348,7 +348,11 @@ def published(figures: dict[str, Any]) -> dict[str, Any]:
     """``figures`` as the public may see them: every count of people or requests a cell
     ``{"value", "hidden"}``, small ones hidden and enough others that the totals shown do
     not give them away (``services.suppression``).
-    Reimbursements are amounts paid for cases, not counts of people, and are shown."""
+    Reimbursements are amounts paid for cases, not counts of people, and are shown.
+
+    The period's complaint figures are left out: /stats publishes them, with one suppression
+    pattern. Two pages hiding the same figures in different cells would let a reader recover
+    a hidden one from the other page; the public report points to /stats instead."""
     values: dict[tuple, int] = {}
     sums: list[tuple[tuple, tuple]] = []
     requests = figures["requests"]
@@ -363,14 +367,6 @@ def published(figures: dict[str, Any]) -> dict[str, Any]:
     sums.append((tuple(("a", k["kind"]) for k in requests["kinds"]), ("a",)))
     values[("b",)] = figures["detained"]
     values[("c",)] = figures["transferred"]
-    complaints = figures.get("complaints") or {}
-    for section, rows, total in (("s", "by_status", "total"), ("l", "by_clause", "allegations")):
-        parts = []
-        for row in complaints.get(rows, []):
-            values[(section, row["key"])] = row["count"]
-            parts.append((section, row["key"]))
-        values[(section,)] = complaints.get(total, 0)
-        sums.append((tuple(parts), (section,)))
     # People are no more than the requests about them.
     orders = [((("b",),), ("a",)), ((("c",),), ("a",))]
     hidden = hidden_figures(values, sums, orders)
@@ -386,14 +382,7 @@ def published(figures: dict[str, Any]) -> dict[str, Any]:
     out["requests"]["total"] = cell(("a",))
     out["detained"] = cell(("b",))
     out["transferred"] = cell(("c",))
-    if complaints:
-        for section, rows, total in (
-            ("s", "by_status", "total"),
-            ("l", "by_clause", "allegations"),
-        ):
-            for row in out["complaints"][rows]:
-                row["count"] = cell((section, row["key"]))
-            out["complaints"][total] = cell((section,))
+    out.pop("complaints", None)
     for case in out["reimbursements"]["cases"]:
         case.pop("requests", None)
     return out

@@ -248,9 +248,13 @@ def test_public_reports_show_only_finalised_periods_with_small_counts_hidden(
     assert "fewer than 5" in body  # every count here is small
     assert "160.25" in body  # amounts are published
     assert "For follow-up" not in body and ledger_rows["detention"] not in body
+    # Complaint figures are published once, on /stats, under one suppression pattern.
+    assert "Complaints by where they stand" not in body
+    assert f'href="/stats?period={calendar.first}"' in body
     data = json.loads(visitor.get(f"/reports/{calendar.first}?format=json").get_data())
     assert data["figures"]["detained"] == {"value": None, "hidden": "small"}
     assert data["figures"]["requests"]["total"] == {"value": 7, "hidden": None}
+    assert "complaints" not in data["figures"]
     rows = list(
         csv.reader(
             io.StringIO(visitor.get(f"/reports/{calendar.first}?format=csv").get_data(as_text=True))
@@ -317,6 +321,11 @@ def test_cli_periods_and_report_in_three_formats(db, app, calendar, ledger_rows,
         ]
     )
     assert "fewer than 5" in public.output
+    printed = runner.invoke(
+        args=["report", "semiannual", "--period", str(calendar.first), "--public"]
+    )
+    assert printed.exit_code == 0, printed.output
+    assert f'href="/stats?period={calendar.first}"' in printed.output
     bad = runner.invoke(args=["report", "semiannual", "--period", "2026-02-30"])
     assert bad.exit_code == 2
     assert "is not a reporting period" in bad.output and str(calendar.first) in bad.output
