@@ -45,6 +45,7 @@ from complaints_app.services.public_statistics import PUBLIC_TABLES
 from complaints_app.services.statistics import TABLE_KEYS
 from tests.browser.axe import describe, duplicate_ids, violations
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in
+from tests.browser.test_keyboard_and_width import NARROW, OVERFLOW
 from tests.helpers import png_with_text, post_complaint, receipt_of
 from tests.ledger.conftest import Calendar, calendar  # noqa: F401 — a fixture used here
 from tests.ledger.test_semiannual import _entry as ledger_entry
@@ -242,7 +243,8 @@ class Visits:
 
     def check(self, page, who, what: str) -> None:
         """axe at a desktop's width (and, the first time a rule is seen, at a phone's: what
-        the narrow layout shows or hides), and the two screenshots."""
+        the narrow layout shows or hides, and whether it fits 320 px), and the two
+        screenshots."""
         path = urlsplit(page.url).path
         key = (who, path)
         if key in self.seen:
@@ -256,6 +258,14 @@ class Visits:
             self.narrow_checked.add(what)
             page.set_viewport_size({"width": 375, "height": 800})
             narrow = [v for v in violations(page, self.axe_source) if v not in found]
+            # The public pages' 320-px check does not reach signed-in pages: each is measured
+            # here, on its first visit, at the narrowest phone.
+            page.set_viewport_size(NARROW)
+            if (wide := page.evaluate(OVERFLOW))["scroll"] > NARROW["width"]:
+                self.problems.append(
+                    f"{where}: {wide['scroll']} px wide at 320 px, it scrolls sideways: "
+                    + ", ".join(wide["wide"])
+                )
             page.set_viewport_size({"width": 1280, "height": 800})
         if found or narrow:
             reports = [describe(where, found), describe(f"{where} at 375px", narrow)]
