@@ -359,6 +359,15 @@ def post_message(data: dict, reference: str):
 def post_attachment(files: dict, reference: str):
     """Add one evidence file (PDF, JPEG or PNG). It is rebuilt from its pixels, as files
     sent through the forms are: nothing of the original's metadata survives."""
+    # The schema reads request.files only; a part it does not describe (a form field, a
+    # second file) is refused as JSON bodies' unknown fields are, not silently dropped.
+    unexpected = sorted(set(request.form) | (set(request.files) - {"file"}))
+    if unexpected:
+        raise ApiProblem(
+            "validation-failed",
+            detail="Send one part, named file, and nothing else.",
+            errors={"files": {name: ["Unknown field."] for name in unexpected}},
+        )
     complaint = _case(reference, CaseAction.ADD_FILE)
     try:
         prepared = uploads.prepare(files["file"])

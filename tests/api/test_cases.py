@@ -291,6 +291,30 @@ def test_a_file_that_is_not_evidence_is_refused(db, make_advocate, api_as, org_c
     assert_problem(missing, 422, "validation-failed")
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"note": "a form field"},
+        {"other": (io.BytesIO(b"%PDF-1.4"), "second.pdf")},
+        {"null": "null", "file2": '{"x": 1}'},
+    ],
+)
+def test_an_attachment_post_with_parts_the_schema_does_not_name_is_refused(
+    db, make_advocate, api_as, org_case, extra
+):
+    advocate = make_advocate()
+    case = org_case(advocate)
+    response = api_as(advocate).post(
+        f"/complaints/{case.reference}/attachments",
+        data={"file": (io.BytesIO(jpeg_with_gps()), "photo.jpg"), **extra},
+        content_type="multipart/form-data",
+    )
+    body = assert_problem(response, 422, "validation-failed")
+    assert set(body["errors"]["files"]) == set(extra)
+    db.session.rollback()
+    assert db.session.execute(select(Attachment)).first() is None
+
+
 def test_the_api_sets_no_cookie_and_ignores_a_browser_session(app, db, make_advocate, api_as):
     from tests.api.conftest import sign_in
 
