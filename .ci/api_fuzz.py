@@ -126,8 +126,6 @@ def main() -> int:
                     f"Authorization: Bearer {token}",
                     "--phases",
                     "examples,coverage,fuzzing,stateful",
-                    "--checks",
-                    "all",
                     "--max-examples",
                     MAX_EXAMPLES,
                     "--max-time",
