@@ -439,7 +439,7 @@ class _Bulk:
             marks = ", ".join("?" * len(columns))
             # Table and column names come from the models, never from input.
             connection.exec_driver_sql(
-                f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})',  # noqa: S608
+                f'INSERT INTO "{model.__tablename__}" ({names}) VALUES ({marks})',  # noqa: S608 # nosec B608
                 rows,
             )
         if built.requests:
