@@ -18,14 +18,37 @@ TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
 
 .PHONY: run test test-sqlite test-postgres install lint format clean postgres security lock \
-	browser-deps chromium api-fuzz
+	browser-deps chromium api-fuzz catalogues translations
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright) and
 # inject axe-core, which comes from npm at the version package-lock.json records.
 CHROMIUM ?= /usr/bin/chromium
 AXE_STAMP := node_modules/.installed-stamp
 
-install: $(STAMP)
+install: $(STAMP) catalogues
+
+# Translations: the catalogues under complaints_app/translations are the source; the
+# compiled .mo files are built from them (and rebuilt when a catalogue changes).
+TRANSLATIONS := complaints_app/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
+
+catalogues: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy=false -d $(TRANSLATIONS) -l $* -o $@ -i $< 2>&1 | grep -v '^compiling' || true
+
+# Extract every marked string, carry it into each language's catalogue (new strings arrive
+# untranslated, changed ones marked fuzzy) and compile. `make translations LANG_NEW=fr`
+# starts a new language's catalogue first.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file \
+	  --project "Trust Act complaints" -o $(TRANSLATIONS)/messages.pot .
+	$(if $(LANG_NEW),$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --no-wrap -l $(LANG_NEW))
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -136,7 +136,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = {"en": "English"}
+    # Each language offered, by its code, named in itself. Adding one: README, "Languages".
+    LANGUAGES = {"en": "English", "es": "Español", "pt": "Português"}
 
     WTF_CSRF_TIME_LIMIT = None  # residents may take a long time to write their account
     # Pages send Referrer-Policy: no-referrer, so browsers send no Referer to check; the
