@@ -36,7 +36,7 @@ BABEL_KEYWORDS := -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2
 catalogues: $(MO_FILES)
 
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy=false -d $(TRANSLATIONS) -l $* -o $@ -i $< 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -l $* -i $< -o $@
 
 # Extract every marked string, carry it into each language's catalogue (new strings arrive
 # untranslated, changed ones marked fuzzy) and compile. `make translations LANG_NEW=fr`
@@ -155,7 +155,7 @@ test: lint
 	@$(MAKE) --no-print-directory test-postgres
 
 # schemathesis against a live server, from the API's own OpenAPI document: every phase, with a
-# write token, bounded by API_FUZZ_MAX_TIME seconds (default 180).
+# write token, bounded by API_FUZZ_MAX_TIME seconds (default 120).
 api-fuzz: install
 	$(BIN)/python .ci/api_fuzz.py
 

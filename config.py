@@ -138,6 +138,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # Each language offered, by its code, named in itself. Adding one: README, "Languages".
     LANGUAGES = {"en": "English", "es": "Español", "pt": "Português"}
+    # The staff and admin pages' languages (a subset of LANGUAGES; English always).
+    STAFF_LANGUAGES = ("en", "es")
 
     WTF_CSRF_TIME_LIMIT = None  # residents may take a long time to write their account
     # Pages send Referrer-Policy: no-referrer, so browsers send no Referer to check; the

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MAX_EXAMPLES = os.environ.get("API_FUZZ_MAX_EXAMPLES", "40")
-MAX_TIME = os.environ.get("API_FUZZ_MAX_TIME", "180")  # seconds, the whole run
+MAX_TIME = os.environ.get("API_FUZZ_MAX_TIME", "120")  # seconds, the whole run
 ADVOCATE = "fuzz-advocate@legal-aid.example"
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from complaints_app.authz import Permission, can, current_actor, has_permission
+from complaints_app.i18n import offered_languages
 
 # The names a clause may carry: the catalogue's braces and the ordinance template's own
 # spelling, so text pasted from the ordinance fills in too. Nothing else in clause text is
@@ -72,7 +73,7 @@ def init_app(app: Flask) -> None:
             "office_name": cfg["OFFICE_NAME"],
             "policy_title": cfg["POLICY_TITLE"],
             "current_locale": str(get_locale() or "en"),
-            "languages": cfg["LANGUAGES"],
+            "languages": offered_languages(),
             "may_open": lambda permission: has_permission(current_user, permission),
             # What the page offers on a case is what authz allows the person now.
             "allowed": lambda case, action: can(current_actor(), case, action),

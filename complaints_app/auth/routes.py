@@ -35,6 +35,7 @@ from complaints_app.auth.forms import (
 from complaints_app.authz import STAFF_ROLES
 from complaints_app.crypto import keyed_hash
 from complaints_app.extensions import db
+from complaints_app.i18n import clear_session
 from complaints_app.models import GrantKind, Role, User
 from complaints_app.public.forms import EmptyForm
 from complaints_app.ratelimit import account_key
@@ -81,7 +82,7 @@ def login():
         user.password_hash = passwords.hash_password(form.password.data)
     target = safe_next(request.args.get("next"))
     sessions.end_all()
-    session.clear()  # a new session: nothing from before sign-in carries over
+    clear_session()  # a new session: nothing from before sign-in carries over but the language
     if user.totp_secret_ct:
         session[PENDING_KEY] = {"id": user.get_id(), "at": time.time(), "next": target}
         return redirect(url_for("auth.second_factor"), code=HTTPStatus.SEE_OTHER)
@@ -250,7 +251,7 @@ def account_link_open(token: str):
     so it stays out of the browser's history and of any later request."""
     no_store()
     logout_user()
-    session.clear()
+    clear_session()
     session[LINK_KEY] = token[:100]
     return redirect(url_for("auth.account_link"), code=HTTPStatus.SEE_OTHER)
 
@@ -313,7 +314,7 @@ def logout():
         return render_template("auth/logout.html", form=form), HTTPStatus.BAD_REQUEST
     sessions.end_all()
     logout_user()
-    session.clear()
+    clear_session()
     flash(_("You are signed out."))
     return redirect(url_for("auth.login"), code=HTTPStatus.SEE_OTHER)
 
@@ -337,7 +338,7 @@ def enforce_session_limits() -> None:
         return  # the request's commit keeps the grant's last-seen time
     sessions.end_all()
     logout_user()
-    session.clear()
+    clear_session()
     flash(_("For your security you were signed out. Please sign in again."))
 
 
