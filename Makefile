@@ -136,8 +136,10 @@ test-sqlite: install browser-deps
 
 test-postgres: install postgres
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== PostgreSQL: running the suite against $(PG_SERVER) (the browser tests ran with SQLite)"; \
-	  TEST_POSTGRES_SERVER=$(PG_SERVER) $(BIN)/pytest -q -p no:cacheprovider -m "not browser" \
+	  echo "== PostgreSQL: running the suite against $(PG_SERVER) (the browser tests and the"; \
+	  echo "   database-independent ones ran with SQLite)"; \
+	  TEST_POSTGRES_SERVER=$(PG_SERVER) $(BIN)/pytest -q -p no:cacheprovider \
+	    -m "not browser and not database_independent" \
 	    $(PYTEST_ARGS); \
 	else \
 	  echo ""; \

@@ -329,6 +329,7 @@ def test_production_pages_carry_the_strict_headers(production_app):
     _assert_self_contained_markup(response.get_data(as_text=True))
 
 
+@pytest.mark.database_independent
 def test_behind_a_trusted_proxy_limits_apply_per_forwarded_client(tmp_path):
     """With TRUST_PROXY the client is the one the proxy names; without it, the proxy itself."""
     from config import TestingConfig as Testing
@@ -428,6 +429,7 @@ def test_production_accepts_random_keys(production_env, tmp_path, strong):
         assert app.config[setting] == strong
 
 
+@pytest.mark.database_independent
 def test_generated_keys_are_always_accepted():
     from config import secret_weakness
 
@@ -552,6 +554,7 @@ def _attempts_in_own_process(settings: dict, n: int) -> list[int]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.database_independent
 @pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
 @pytest.mark.parametrize(
     ("storage", "workers", "second_process_refused"),

@@ -32,6 +32,7 @@ KEYWORDS = {
 }
 PLACEHOLDER = re.compile(r"%\([a-z_0-9]+\)[sdif]|%[sdif]")
 FIX = "run `make translations`, then translate the new entries"
+pytestmark = pytest.mark.database_independent
 
 
 def _catalogue(lang: str) -> Catalog:

@@ -55,11 +55,15 @@ def test_every_org_route_with_a_reference_answers_404_for_another_organisations_
     client = east[0]
     data = _post_data(client)
     for rule, method in _org_case_rules(app):
-        other = client.open(_path(rule, reference=theirs.reference), method=method, data=data)
-        missing = client.open(_path(rule), method=method, data=data)
+        their_path, missing_path = _path(rule, reference=theirs.reference), _path(rule)
+        other = client.open(their_path, method=method, data=data)
+        missing = client.open(missing_path, method=method, data=data)
         assert other.status_code == HTTPStatus.NOT_FOUND, (rule.rule, method)
-        # Exactly the answer of a case that does not exist: nothing tells them apart.
-        assert other.get_data() == missing.get_data(), (rule.rule, method)
+        # Exactly the answer of a case that does not exist: nothing tells them apart but the
+        # address asked for, which the language switcher returns to.
+        assert other.get_data(as_text=True).replace(their_path, "PATH") == missing.get_data(
+            as_text=True
+        ).replace(missing_path, "PATH"), (rule.rule, method)
         # Lower case and spaces are the same reference: still nothing.
         guessed = client.open(
             _path(rule, reference=f" {theirs.reference.lower()} "), method=method, data=data

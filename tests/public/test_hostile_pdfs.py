@@ -257,6 +257,7 @@ EXHAUSTING = [
 
 
 @pytest.mark.parametrize(("build", "settings", "message"), EXHAUSTING)
+@pytest.mark.database_independent  # the child's limits, not the database, are under test
 def test_pdf_that_exhausts_the_child_is_refused_and_the_web_process_carries_on(
     app, client, db, monkeypatch, build, settings, message
 ):
