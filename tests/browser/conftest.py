@@ -180,9 +180,10 @@ def new_context(browser, live_server, db) -> Iterator[Callable[..., object]]:
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
     """Sign in through the real form, as a person would."""
     page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # By the fields' ids, not their labels: the page may be in any language.
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"{email} could not sign in: {page.url}"
 
