@@ -39,10 +39,14 @@ def policy_text(text: str | None) -> str:
     plain text: templates escape it like any other value."""
     if not text:
         return ""
-    names = g.get("policy_names")
+    # Keyed by language: a message composed in the complainant's language (force_locale)
+    # inside a page in another language gets its dates written in its own language.
+    cache = g.setdefault("policy_names", {})
+    lang = str(get_locale() or "en")
+    names = cache.get(lang)
     if names is None:
         cfg = current_app.config
-        names = g.policy_names = {
+        names = cache[lang] = {
             "city": cfg["CITY_NAME"],
             "office": cfg["OFFICE_NAME"],
             "reporting_start": format_date(cfg["REPORTING_START"], "long"),
@@ -84,6 +88,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = labels.label
     app.jinja_env.filters["detail_value"] = labels.detail_value
     app.jinja_env.globals["allegation_changes"] = labels.allegation_changes
+    from complaints_app.services import catalogue
+
+    # Every template shows clause words through the catalogue's one decision.
+    app.jinja_env.globals["clause_text"] = catalogue.clause_text
+    app.jinja_env.globals["question_text"] = catalogue.question_text
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""

@@ -22,6 +22,7 @@ from complaints_app.admin.forms import (
     RoleForm,
     UserCreateForm,
     clause_form_class,
+    clause_translation_form_class,
 )
 from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
@@ -456,3 +457,96 @@ def clause(code: str):
             return redirect(url_for("admin.clauses"), code=HTTPStatus.SEE_OTHER)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
     return render_template("admin/clause.html", clause=current, form=form), status
+
+
+def _text_initial(clause: Clause, language: str) -> tuple[dict, Clause | None]:
+    """What the language form starts from: this version's newest text in ``language``; when
+    it has none, the version before it's (an amendment keeps the translation to revise), and
+    that version, so the page can say the words were written for it."""
+    initial: dict = {}
+    source = clause
+    words = catalogue.latest_text(clause.texts, language)
+    carried = None
+    if words is None:
+        before = catalogue.previous_version(clause)
+        if before is not None and catalogue.latest_text(before.texts, language) is not None:
+            source, carried = before, before
+            words = catalogue.latest_text(before.texts, language)
+    if words is not None:
+        initial.update(title=words.title, summary=words.summary, full_text=words.full_text)
+    by_key = {q.key: q for q in source.questions}
+    for q in clause.questions:
+        old = by_key.get(q.key)
+        qw = catalogue.latest_text(old.texts, language) if old is not None else None
+        if qw is not None:
+            initial[f"q_{q.key}_prompt"] = qw.prompt
+            initial[f"q_{q.key}_hint"] = qw.hint
+    return initial, carried
+
+
+@bp.route("/clauses/<code>/<language>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CLAUSES)
+def clause_language(code: str, language: str):
+    """The official text of the current version of a clause in one language other than
+    English, and of its guided questions. Saving records a new revision of each text that
+    changed, with who saved it; readers of that language see it at once. Refused input is
+    shown again as typed, with the reason beside the field."""
+    languages = catalogue.translation_languages()
+    if language not in languages:
+        abort(HTTPStatus.NOT_FOUND)
+    current = _current_clause_or_404(code)
+    form_cls = clause_translation_form_class(current.questions)
+    initial, carried = _text_initial(current, language)
+    form = form_cls(data=initial)
+    if form.validate_on_submit():
+        questions = {
+            q.key: catalogue.QuestionTranslation(
+                prompt=form[f"q_{q.key}_prompt"].data or "",
+                hint=form[f"q_{q.key}_hint"].data or "",
+            )
+            for q in current.questions
+        }
+        try:
+            written = catalogue.translate_clause(
+                current,
+                language,
+                current_user._get_current_object(),
+                title=form.title.data,
+                summary=form.summary.data,
+                full_text=form.full_text.data,
+                questions=questions,
+            )
+        except CatalogueError as exc:
+            db.session.rollback()
+            current = _current_clause_or_404(code)
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            if written:
+                flash(
+                    _(
+                        "The %(language)s text of %(section)s is saved.",
+                        language=languages[language],
+                        section=current.section,
+                    )
+                )
+            else:
+                flash(_("Nothing had changed, so nothing was saved."))
+            return redirect(
+                url_for("admin.clause_language", code=code, language=language),
+                code=HTTPStatus.SEE_OTHER,
+            )
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    latest = catalogue.latest_text(current.texts, language)
+    saved_by = None
+    if latest is not None and latest.created_by_id is not None:
+        saved_by = db.session.get(User, latest.created_by_id)
+    return render_template(
+        "admin/clause_language.html",
+        clause=current,
+        form=form,
+        language=language,
+        language_name=languages[language],
+        latest=latest,
+        saved_by=saved_by,
+        carried=carried if latest is None else None,
+    ), status
