@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -54,6 +55,25 @@ def policy_text(text: str | None) -> str:
     return fill_placeholders(text, names)
 
 
+def number(value) -> str:
+    """A count or amount written for the reader's language (``1,234.50`` in English,
+    ``1.234,50`` in Portuguese), keeping the decimals it was given. Anything that is not a
+    number (a word such as "hidden") is shown as it is."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    places = (
+        max(0, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 0
+    )
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(amount, format=pattern)
+
+
 def paragraphs(text: str | None) -> Markup:
     """Plain text shown as paragraphs, escaped; blank lines separate paragraphs."""
     if not text:
@@ -95,5 +115,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["question_text"] = catalogue.question_text
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
