@@ -454,6 +454,16 @@ def clause(code: str):
                     date=amended.effective_from.isoformat(),
                 )
             )
+            # The official translations were of the old wording: the new version starts
+            # without them, and readers of those languages see English until they are added.
+            flash(
+                _(
+                    "Version %(version)s has no text yet in %(languages)s: readers of those "
+                    "languages see the English text until you add it.",
+                    version=amended.version,
+                    languages=", ".join(catalogue.translation_languages().values()),
+                )
+            )
             return redirect(url_for("admin.clauses"), code=HTTPStatus.SEE_OTHER)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
     return render_template("admin/clause.html", clause=current, form=form), status

@@ -230,3 +230,33 @@ def test_clause_text_decides_language_and_fallback(app, db):
             "pt",
             True,
         )
+
+
+def test_an_amended_clause_is_english_until_its_translation_is_checked_and_saved(
+    app, admin_client, db
+):
+    from complaints_app.timeutil import city_today
+    from tests.admin.test_clauses import _amendment
+
+    amended = admin_client.post(
+        "/admin/clauses/2c", data=_amendment(admin_client, "2c", city_today())
+    )
+    assert amended.status_code == HTTPStatus.SEE_OTHER
+    reader = app.test_client()
+    policy = reader.get("/policy", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    section = parse_page(policy).find(id="clause-2c")
+    assert "This text is not yet available in Español. It is shown in English." in section.text
+    assert "Amended title" in [e.text for e in section.find_all(lang="en")]
+
+    form = admin_client.get("/admin/clauses/2c/es").get_data(as_text=True)
+    assert "Prefilled with the Español text of version 1" in parse_page(form).text
+    assert SPANISH_2C in form
+    saved = admin_client.post(
+        "/admin/clauses/2c/es", data=_form_data(admin_client, "2c", "es", title="Título nuevo")
+    )
+    assert saved.status_code == HTTPStatus.SEE_OTHER
+    policy = reader.get("/policy", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    section = parse_page(policy).find(id="clause-2c")
+    assert "Título nuevo" in section.text
+    assert "not yet available" not in section.text
+    assert _current(db, "2c").version == 2
