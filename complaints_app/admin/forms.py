@@ -163,6 +163,11 @@ def clause_form_class(questions: list[GuidedQuestion]) -> type[ClauseForm]:
 class ClauseTranslationForm(FlaskForm):
     """The official text of the current clause version in one language other than English."""
 
+    section = StringField(
+        _l("Section name"),
+        description=_l("How the ordinance names this part, e.g. “Section 2(c)”."),
+        validators=[InputRequired(_l("Enter the section name.")), Length(max=60)],
+    )
     title = StringField(
         _l("Short title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)]
     )

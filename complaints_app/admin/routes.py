@@ -483,7 +483,12 @@ def _text_initial(clause: Clause, language: str) -> tuple[dict, Clause | None]:
             source, carried = before, before
             words = catalogue.latest_text(before.texts, language)
     if words is not None:
-        initial.update(title=words.title, summary=words.summary, full_text=words.full_text)
+        initial.update(
+            section=words.section,
+            title=words.title,
+            summary=words.summary,
+            full_text=words.full_text,
+        )
     by_key = {q.key: q for q in source.questions}
     for q in clause.questions:
         old = by_key.get(q.key)
@@ -521,6 +526,7 @@ def clause_language(code: str, language: str):
                 current,
                 language,
                 current_user._get_current_object(),
+                section=form.section.data,
                 title=form.title.data,
                 summary=form.summary.data,
                 full_text=form.full_text.data,

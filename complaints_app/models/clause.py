@@ -129,6 +129,7 @@ class ClauseText(db.Model):
     clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(String(12))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    section: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     full_text: Mapped[str] = mapped_column(Text)

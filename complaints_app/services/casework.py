@@ -340,7 +340,11 @@ def clause_choices() -> list[tuple[str, str]]:
     # Option labels cannot carry their own language, so they are in the staff member's
     # language where it has a text, else English.
     rows = db.session.execute(Clause.current_select()).scalars()
-    return [(c.code, f"{c.section}: {policy_text(clause_text(c).title)}") for c in rows]
+    choices = []
+    for clause in rows:
+        words = clause_text(clause)
+        choices.append((clause.code, f"{words.section}: {policy_text(words.title)}"))
+    return choices
 
 
 def duplicate_hints(complaint: Complaint, actor: Actor) -> list[Complaint]:

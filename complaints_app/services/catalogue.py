@@ -38,6 +38,7 @@ class ClauseWords:
     in; ``fallback`` is true when the reader's language (``requested``) has no official text
     and English is shown instead."""
 
+    section: str
     title: str
     summary: str
     full_text: str
@@ -101,8 +102,11 @@ def clause_text(clause: Clause, lang: str | None = None) -> ClauseWords:
     if lang != SOURCE_LANGUAGE:
         row = latest_text(clause.texts, lang)
         if row is not None:
-            return ClauseWords(row.title, row.summary, row.full_text, lang, lang, False)
+            return ClauseWords(
+                row.section, row.title, row.summary, row.full_text, lang, lang, False
+            )
     return ClauseWords(
+        clause.section,
         clause.title,
         clause.summary,
         clause.full_text,
@@ -191,6 +195,7 @@ def _seed_translations(data: dict) -> int:
                 ClauseText(
                     language=lang,
                     revision=1,
+                    section=words["section"],
                     title=words["title"],
                     summary=words["summary"],
                     full_text=words["full_text"],
@@ -324,6 +329,7 @@ def translate_clause(
     language: str,
     actor,
     *,
+    section: str,
     title: str,
     summary: str,
     full_text: str,
@@ -338,20 +344,30 @@ def translate_clause(
 
     if language not in translation_languages():
         raise CatalogueError(_("Choose a language to translate into."))
-    if not (title.strip() and summary.strip() and full_text.strip()):
-        raise CatalogueError(_("Enter the title, summary and full text."))
+    if not (section.strip() and title.strip() and summary.strip() and full_text.strip()):
+        raise CatalogueError(_("Enter the section name, title, summary and full text."))
     actor_id = getattr(actor, "id", None)
     written = 0
     latest = latest_text(clause.texts, language)
-    words = (title.strip(), summary.strip(), full_text.strip())
-    if latest is None or (latest.title, latest.summary, latest.full_text) != words:
+    words = (section.strip(), title.strip(), summary.strip(), full_text.strip())
+    if (
+        latest is None
+        or (
+            latest.section,
+            latest.title,
+            latest.summary,
+            latest.full_text,
+        )
+        != words
+    ):
         clause.texts.append(
             ClauseText(
                 language=language,
                 revision=(latest.revision + 1) if latest else 1,
-                title=words[0],
-                summary=words[1],
-                full_text=words[2],
+                section=words[0],
+                title=words[1],
+                summary=words[2],
+                full_text=words[3],
                 created_by_id=actor_id,
             )
         )

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("clause_id", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=12), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("section", sa.String(length=60), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("full_text", sa.Text(), nullable=False),

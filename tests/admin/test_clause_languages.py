@@ -32,6 +32,7 @@ def _current(db, code: str) -> Clause:
 def _form_data(client, code: str, language: str, **overrides) -> dict:
     data = {
         "csrf_token": token(client, f"/admin/clauses/{code}/{language}"),
+        "section": "Sección 2(c)",
         "title": "Retención por ICE: nueva redacción",
         "summary": "Resumen nuevo en español.",
         "full_text": "Texto completo nuevo de {city}.",
@@ -68,6 +69,8 @@ def test_spanish_reader_sees_the_shipped_spanish_ordinance(client):
     assert SPANISH_2C in section.text
     assert "solicitud de retención de ICE" in section.text
     assert SPANISH_HELD_PROMPT in section.text
+    assert "Sección 2(c)" in section.text
+    assert "Section 2(c)" not in html
     assert "not yet available" not in html
     # Shipped texts exist for every clause: nothing on the page is marked as English.
     assert not page.find_all(lang="en")
@@ -108,7 +111,7 @@ def test_admin_edits_the_spanish_text_and_spanish_readers_see_it(app, admin, adm
 def test_saving_the_same_text_again_writes_nothing(admin_client, db):
     form = parse_page(admin_client.get("/admin/clauses/2b/pt").get_data(as_text=True))
     data = {"csrf_token": token(admin_client, "/admin/clauses/2b/pt")}
-    for name in ("title",):
+    for name in ("section", "title"):
         data[name] = form.find(id=name).get("value")
     for name in ("summary", "full_text", "q_asked_status_prompt", "q_asked_status_hint"):
         data[name] = form.find(id=name).raw_text
