@@ -108,11 +108,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = labels.label
     app.jinja_env.filters["detail_value"] = labels.detail_value
     app.jinja_env.globals["allegation_changes"] = labels.allegation_changes
-    from complaints_app.services import catalogue
+    from complaints_app.services import clause_texts
 
     # Every template shows clause words through the catalogue's one decision.
-    app.jinja_env.globals["clause_text"] = catalogue.clause_text
-    app.jinja_env.globals["question_text"] = catalogue.question_text
+    app.jinja_env.globals["clause_text"] = clause_texts.clause_text
+    app.jinja_env.globals["question_text"] = clause_texts.question_text
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
     app.jinja_env.filters["number"] = number

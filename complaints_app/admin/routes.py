@@ -27,7 +27,14 @@ from complaints_app.admin.forms import (
 from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, Clause, Complaint, Organisation, Role, User
-from complaints_app.services import account_changes, accounts, casework, catalogue, workflow
+from complaints_app.services import (
+    account_changes,
+    accounts,
+    casework,
+    catalogue,
+    clause_texts,
+    workflow,
+)
 from complaints_app.services import organisations as organisation_service
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
@@ -461,7 +468,7 @@ def clause(code: str):
                     "Version %(version)s has no text yet in %(languages)s: readers of those "
                     "languages see the English text until you add it.",
                     version=amended.version,
-                    languages=", ".join(catalogue.translation_languages().values()),
+                    languages=", ".join(clause_texts.translation_languages().values()),
                 )
             )
             return redirect(url_for("admin.clauses"), code=HTTPStatus.SEE_OTHER)
@@ -475,13 +482,13 @@ def _text_initial(clause: Clause, language: str) -> tuple[dict, Clause | None]:
     that version, so the page can say the words were written for it."""
     initial: dict = {}
     source = clause
-    words = catalogue.latest_text(clause.texts, language)
+    words = clause_texts.latest_text(clause.texts, language)
     carried = None
     if words is None:
         before = catalogue.previous_version(clause)
-        if before is not None and catalogue.latest_text(before.texts, language) is not None:
+        if before is not None and clause_texts.latest_text(before.texts, language) is not None:
             source, carried = before, before
-            words = catalogue.latest_text(before.texts, language)
+            words = clause_texts.latest_text(before.texts, language)
     if words is not None:
         initial.update(
             section=words.section,
@@ -492,7 +499,7 @@ def _text_initial(clause: Clause, language: str) -> tuple[dict, Clause | None]:
     by_key = {q.key: q for q in source.questions}
     for q in clause.questions:
         old = by_key.get(q.key)
-        qw = catalogue.latest_text(old.texts, language) if old is not None else None
+        qw = clause_texts.latest_text(old.texts, language) if old is not None else None
         if qw is not None:
             initial[f"q_{q.key}_prompt"] = qw.prompt
             initial[f"q_{q.key}_hint"] = qw.hint
@@ -506,7 +513,7 @@ def clause_language(code: str, language: str):
     English, and of its guided questions. Saving records a new revision of each text that
     changed, with who saved it; readers of that language see it at once. Refused input is
     shown again as typed, with the reason beside the field."""
-    languages = catalogue.translation_languages()
+    languages = clause_texts.translation_languages()
     if language not in languages:
         abort(HTTPStatus.NOT_FOUND)
     current = _current_clause_or_404(code)
@@ -552,7 +559,7 @@ def clause_language(code: str, language: str):
                 code=HTTPStatus.SEE_OTHER,
             )
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
-    latest = catalogue.latest_text(current.texts, language)
+    latest = clause_texts.latest_text(current.texts, language)
     saved_by = None
     if latest is not None and latest.created_by_id is not None:
         saved_by = db.session.get(User, latest.created_by_id)

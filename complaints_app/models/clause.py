@@ -56,7 +56,7 @@ class Clause(db.Model):
         back_populates="clause", order_by="GuidedQuestion.position", cascade="all, delete-orphan"
     )
     # Every revision of every language's official text of this version; readers take the
-    # newest revision per language (``services.catalogue.clause_text``). Loaded with the
+    # newest revision per language (``services.clause_texts.clause_text``). Loaded with the
     # clause because every page that shows a clause shows it in the reader's language.
     texts: Mapped[list[ClauseText]] = relationship(
         back_populates="clause",

@@ -185,7 +185,7 @@ class ComplaintForm(FlaskForm):
 
     def set_questions(self, questions) -> None:
         """Offer the catalogue's current questions, then 'something else'."""
-        from complaints_app.services.catalogue import marked, question_text
+        from complaints_app.services.clause_texts import marked, question_text
 
         words = [(q, question_text(q)) for q in questions]
         # Kept so the page can say when a question is shown in English.

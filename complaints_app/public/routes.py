@@ -37,6 +37,7 @@ from complaints_app.public.forms import (
 from complaints_app.security import no_store, safe_next
 from complaints_app.services import (
     catalogue,
+    clause_texts,
     complainant,
     filing,
     intake,
@@ -80,9 +81,9 @@ def healthz():
 def _question_hints(questions) -> dict[str, str]:
     hints = {}
     for q in questions:
-        words = catalogue.question_text(q)
+        words = clause_texts.question_text(q)
         if words.hint:
-            hints[q.key] = catalogue.marked(words.hint, words)
+            hints[q.key] = clause_texts.marked(words.hint, words)
     hints[intake.SOMETHING_ELSE] = _(
         "Choose this if none of the above fits, and describe it below."
     )

@@ -334,7 +334,7 @@ def events_since(complaint: Complaint, seen: str | int | None) -> list[CaseEvent
 
 def clause_choices() -> list[tuple[str, str]]:
     """Clauses in force today for the staff pickers, their names' placeholders filled."""
-    from complaints_app.services.catalogue import clause_text
+    from complaints_app.services.clause_texts import clause_text
     from complaints_app.templating import policy_text
 
     # Option labels cannot carry their own language, so they are in the staff member's

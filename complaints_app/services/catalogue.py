@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from complaints_app.extensions import db
 from complaints_app.models import Clause, ClauseText, GuidedQuestion, GuidedQuestionText
+from complaints_app.services.clause_texts import latest_text, translation_languages
 from complaints_app.timeutil import city_today
-
-# English lives in the clause's own columns: the source text, and the fallback.
-SOURCE_LANGUAGE = "en"
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "clauses.json"
 # The first versions cover every incident a resident could still report; amendments made by
@@ -30,102 +27,6 @@ class SeedResult:
     unchanged: int
     # Official texts in other languages added to clause versions that had none.
     translated: int = 0
-
-
-@dataclass(frozen=True)
-class ClauseWords:
-    """A clause's words as one reader sees them. ``language`` is the language the words are
-    in; ``fallback`` is true when the reader's language (``requested``) has no official text
-    and English is shown instead."""
-
-    section: str
-    title: str
-    summary: str
-    full_text: str
-    language: str
-    requested: str
-    fallback: bool
-
-
-@dataclass(frozen=True)
-class QuestionWords:
-    """A guided question's prompt and hint as one reader sees them (see ``ClauseWords``)."""
-
-    prompt: str
-    hint: str
-    language: str
-    requested: str
-    fallback: bool
-
-
-def reader_language() -> str:
-    """The language pages are being written in now (the request's locale, or the one a
-    ``force_locale`` block chose)."""
-    from flask import current_app
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    if locale is None:
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return locale.language
-
-
-def translation_languages() -> dict[str, str]:
-    """The languages other than English an official text can be written in, with their names."""
-    from flask import current_app
-
-    return {k: v for k, v in current_app.config["LANGUAGES"].items() if k != SOURCE_LANGUAGE}
-
-
-def latest_text(rows, language: str):
-    """The newest revision in ``language`` among ``rows`` (ClauseText or GuidedQuestionText)."""
-    found = None
-    for row in rows:
-        if row.language == language and (found is None or row.revision > found.revision):
-            found = row
-    return found
-
-
-def marked(text: str, words) -> Markup:
-    """``text`` escaped, wrapped in ``lang="en"`` when ``words`` fell back to English: for
-    labels handed to form widgets, which show their label as given."""
-    if not words.fallback:
-        return Markup("%s") % text
-    return Markup('<span lang="%s">%s</span>') % (words.language, text)
-
-
-def clause_text(clause: Clause, lang: str | None = None) -> ClauseWords:
-    """The one place that decides which words of ``clause`` a reader in ``lang`` (default: the
-    current language) sees: that language's official text, else English, flagged as a
-    fallback so the page can say so and mark it ``lang="en"``. Placeholders are left in."""
-    lang = lang or reader_language()
-    if lang != SOURCE_LANGUAGE:
-        row = latest_text(clause.texts, lang)
-        if row is not None:
-            return ClauseWords(
-                row.section, row.title, row.summary, row.full_text, lang, lang, False
-            )
-    return ClauseWords(
-        clause.section,
-        clause.title,
-        clause.summary,
-        clause.full_text,
-        SOURCE_LANGUAGE,
-        lang,
-        lang != SOURCE_LANGUAGE,
-    )
-
-
-def question_text(question: GuidedQuestion, lang: str | None = None) -> QuestionWords:
-    """A guided question's words for a reader in ``lang``, decided as ``clause_text`` does."""
-    lang = lang or reader_language()
-    if lang != SOURCE_LANGUAGE:
-        row = latest_text(question.texts, lang)
-        if row is not None:
-            return QuestionWords(row.prompt, row.hint, lang, lang, False)
-    return QuestionWords(
-        question.prompt, question.hint, SOURCE_LANGUAGE, lang, lang != SOURCE_LANGUAGE
-    )
 
 
 def load_data() -> dict:

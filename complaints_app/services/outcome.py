@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from complaints_app.models import Allegation, ClosureReason, Complaint, Disposition
-from complaints_app.services.catalogue import clause_text
+from complaints_app.services.clause_texts import clause_text
 from complaints_app.templating import policy_text
 
 # What each finding means for the person who complained, not the oversight term of art.

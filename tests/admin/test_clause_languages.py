@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from complaints_app.models import Clause, ClauseText, GuidedQuestion, GuidedQuestionText, Role
-from complaints_app.services import catalogue
+from complaints_app.services import clause_texts
 from tests.admin.conftest import make_user, sign_in, token
 from tests.helpers import error_summary, hidden_fields, parse_page
 
@@ -219,14 +219,14 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
 def test_clause_text_decides_language_and_fallback(app, db):
     clause = _current(db, "2c")
     with app.test_request_context():
-        spanish = catalogue.clause_text(clause, "es")
+        spanish = clause_texts.clause_text(clause, "es")
         assert (spanish.title, spanish.language, spanish.fallback) == (SPANISH_2C, "es", False)
-        english = catalogue.clause_text(clause, "en")
+        english = clause_texts.clause_text(clause, "en")
         assert (english.title, english.fallback) == (clause.title, False)
     _remove_texts(db, "2c", "pt")
     clause = _current(db, "2c")
     with app.test_request_context():
-        fallback = catalogue.clause_text(clause, "pt")
+        fallback = clause_texts.clause_text(clause, "pt")
         assert (fallback.title, fallback.language, fallback.requested, fallback.fallback) == (
             clause.title,
             "en",
