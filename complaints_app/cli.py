@@ -26,7 +26,10 @@ def init_app(app: Flask) -> None:
 
         result = catalogue.seed()
         uow.commit()
-        click.echo(f"Clauses created: {result.created}; already present: {result.unchanged}.")
+        click.echo(
+            f"Clauses created: {result.created}; already present: {result.unchanged}; "
+            f"official texts in other languages added: {result.translated}."
+        )
 
     @app.cli.command("create-user")
     @click.argument("email")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app, has_request_context, request, session
+from flask_babel import force_locale
 
 # Pages only office staff use; every other page (public, advocate, sign-in) is offered in
 # every language of LANGUAGES.
@@ -43,3 +47,20 @@ def clear_session() -> None:
     session.clear()
     if chosen in current_app.config["LANGUAGES"]:
         session["lang"] = chosen
+
+
+def reader_language_of(complaint) -> str:
+    """The language the complainant reads: the one recorded at filing, if the site still
+    offers it, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(complaint, "preferred_language", None)
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@contextmanager
+def complainant_locale(complaint) -> Iterator[str]:
+    """Write to the complainant in their language, whoever is working the case: gettext,
+    clause texts and dates inside the block follow the complaint's language."""
+    lang = reader_language_of(complaint)
+    with force_locale(lang):
+        yield lang

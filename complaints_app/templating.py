@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -40,15 +41,38 @@ def policy_text(text: str | None) -> str:
     plain text: templates escape it like any other value."""
     if not text:
         return ""
-    names = g.get("policy_names")
+    # Keyed by language: a message composed in the complainant's language (force_locale)
+    # inside a page in another language gets its dates written in its own language.
+    cache = g.setdefault("policy_names", {})
+    lang = str(get_locale() or "en")
+    names = cache.get(lang)
     if names is None:
         cfg = current_app.config
-        names = g.policy_names = {
+        names = cache[lang] = {
             "city": cfg["CITY_NAME"],
             "office": cfg["OFFICE_NAME"],
             "reporting_start": format_date(cfg["REPORTING_START"], "long"),
         }
     return fill_placeholders(text, names)
+
+
+def number(value) -> str:
+    """A count or amount written for the reader's language (``1,234.50`` in English,
+    ``1.234,50`` in Portuguese), keeping the decimals it was given. Anything that is not a
+    number (a word such as "hidden") is shown as it is."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    places = (
+        max(0, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 0
+    )
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(amount, format=pattern)
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -85,7 +109,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = labels.label
     app.jinja_env.filters["detail_value"] = labels.detail_value
     app.jinja_env.globals["allegation_changes"] = labels.allegation_changes
+    from complaints_app.services import clause_texts
+
+    # Every template shows clause words through the catalogue's one decision.
+    app.jinja_env.globals["clause_text"] = clause_texts.clause_text
+    app.jinja_env.globals["question_text"] = clause_texts.question_text
     app.jinja_env.filters["policy"] = policy_text
     app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""

@@ -26,7 +26,13 @@ from complaints_app.services import catalogue
 from config import TestingConfig
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_SERVER", "")
-KEEP_TABLES = {"clause", "guided_question", "alembic_version"}
+KEEP_TABLES = {
+    "clause",
+    "guided_question",
+    "clause_text",
+    "guided_question_text",
+    "alembic_version",
+}
 
 
 def _postgres_database() -> Iterator[str]:
@@ -98,6 +104,21 @@ def db(app) -> Iterator:
         _db.session.rollback()
         _db.session.remove()
         with _db.engine.begin() as conn:
+            # Texts written by an admin, and those of amended versions, go first: they name
+            # the admin (a user) who wrote them. The shipped texts stay (or are seeded back).
+            conn.execute(
+                sa.text(
+                    "DELETE FROM guided_question_text WHERE created_by_id IS NOT NULL "
+                    "OR question_id IN (SELECT q.id FROM guided_question q "
+                    "JOIN clause c ON c.id = q.clause_id WHERE c.version > 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "DELETE FROM clause_text WHERE created_by_id IS NOT NULL "
+                    "OR clause_id IN (SELECT id FROM clause WHERE version > 1)"
+                )
+            )
             # Amended clause versions go first: they name the admin (a user) who made them.
             conn.execute(
                 sa.text(
@@ -111,6 +132,10 @@ def db(app) -> Iterator:
             for table in reversed(_db.metadata.sorted_tables):
                 if table.name not in KEEP_TABLES:
                     conn.execute(table.delete())
+        # A test that removed a shipped text (to see the English fallback) gets it back.
+        catalogue.seed()
+        _db.session.commit()
+        _db.session.remove()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 
 from complaints_app import create_app
 from complaints_app.extensions import db as _db
-from complaints_app.models import Clause, GuidedQuestion
+from complaints_app.models import Clause, ClauseText, GuidedQuestion, GuidedQuestionText
 from config import TestingConfig
 from tests.conftest import PG_SERVER, _postgres_database
 
@@ -73,6 +73,57 @@ def test_seed_creates_the_catalogue_once_and_a_second_run_changes_nothing(unseed
         sa.select(Clause.code).where(Clause.complaint_eligible.is_(False)).order_by(Clause.code)
     ).all()
     assert not_eligible == ["2a", "2j", "3"]
+
+
+def _text_rows() -> list[tuple]:
+    texts = _db.session.execute(
+        sa.select(
+            ClauseText.clause_id, ClauseText.language, ClauseText.revision, ClauseText.title
+        ).order_by(ClauseText.id)
+    ).all()
+    questions = _db.session.execute(
+        sa.select(
+            GuidedQuestionText.question_id, GuidedQuestionText.language, GuidedQuestionText.prompt
+        ).order_by(GuidedQuestionText.id)
+    ).all()
+    return [tuple(row) for row in texts + questions]
+
+
+def test_seed_gives_every_clause_and_question_its_spanish_and_portuguese_text_once(
+    unseeded_app,
+):
+    runner = unseeded_app.test_cli_runner()
+
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    # 13 clauses and 9 questions, each in two languages.
+    assert "official texts in other languages added: 44" in first.output
+    for language in ("es", "pt"):
+        clauses = _db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ClauseText.clause_id))).where(
+                ClauseText.language == language
+            )
+        )
+        questions = _db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(GuidedQuestionText.question_id))).where(
+                GuidedQuestionText.language == language
+            )
+        )
+        assert (clauses, questions) == (13, 9)
+    before = _text_rows()
+
+    second = runner.invoke(args=["seed"])
+
+    assert second.exit_code == 0, second.output
+    assert "official texts in other languages added: 0" in second.output
+    _db.session.expire_all()
+    assert _text_rows() == before
+    spanish = _db.session.scalar(
+        sa.select(ClauseText.title)
+        .join(Clause)
+        .where(Clause.code == "2c", ClauseText.language == "es")
+    )
+    assert spanish == "Solicitudes de retención de ICE y órdenes administrativas"
 
 
 def test_seed_on_a_seeded_database_creates_nothing(app, db):

@@ -160,6 +160,46 @@ def clause_form_class(questions: list[GuidedQuestion]) -> type[ClauseForm]:
     return type("ClauseEditForm", (ClauseForm,), fields)
 
 
+class ClauseTranslationForm(FlaskForm):
+    """The official text of the current clause version in one language other than English."""
+
+    section = StringField(
+        _l("Section name"),
+        description=_l("How the ordinance names this part, e.g. “Section 2(c)”."),
+        validators=[InputRequired(_l("Enter the section name.")), Length(max=60)],
+    )
+    title = StringField(
+        _l("Short title"), validators=[InputRequired(_l("Enter a title.")), Length(max=200)]
+    )
+    summary = TextAreaField(
+        _l("Plain-language summary"),
+        validators=[InputRequired(_l("Enter a summary.")), Length(max=5000)],
+    )
+    full_text = TextAreaField(
+        _l("Full text"),
+        validators=[InputRequired(_l("Enter the full text.")), Length(max=50000)],
+    )
+
+
+def clause_translation_form_class(
+    questions: list[GuidedQuestion],
+) -> type[ClauseTranslationForm]:
+    """A ClauseTranslationForm with a prompt and a hint field for each of the clause's
+    questions; a prompt left empty keeps the question's earlier text (or English)."""
+    fields = {}
+    for q in questions:
+        fields[f"q_{q.key}_prompt"] = TextAreaField(
+            _l("Question “%(key)s”: prompt", key=q.key),
+            description=_l("Leave empty to show this question in English."),
+            validators=[Optional(), Length(max=2000)],
+        )
+        fields[f"q_{q.key}_hint"] = TextAreaField(
+            _l("Question “%(key)s”: hint", key=q.key),
+            validators=[Optional(), Length(max=2000)],
+        )
+    return type("ClauseTranslationEditForm", (ClauseTranslationForm,), fields)
+
+
 class LegalHoldForm(FlaskForm):
     """Put a case on legal hold, or lift it, by reference: no case contents are shown."""
 

@@ -22,11 +22,19 @@ from complaints_app.admin.forms import (
     RoleForm,
     UserCreateForm,
     clause_form_class,
+    clause_translation_form_class,
 )
 from complaints_app.authz import Permission, Refused, requires
 from complaints_app.extensions import db
 from complaints_app.models import AccountEvent, Clause, Complaint, Organisation, Role, User
-from complaints_app.services import account_changes, accounts, casework, catalogue, workflow
+from complaints_app.services import (
+    account_changes,
+    accounts,
+    casework,
+    catalogue,
+    clause_texts,
+    workflow,
+)
 from complaints_app.services import organisations as organisation_service
 from complaints_app.services.accounts import AccountError
 from complaints_app.services.catalogue import CatalogueError
@@ -453,6 +461,115 @@ def clause(code: str):
                     date=amended.effective_from.isoformat(),
                 )
             )
+            # The official translations were of the old wording: the new version starts
+            # without them, and readers of those languages see English until they are added.
+            flash(
+                _(
+                    "Version %(version)s has no text yet in %(languages)s: readers of those "
+                    "languages see the English text until you add it.",
+                    version=amended.version,
+                    languages=", ".join(clause_texts.translation_languages().values()),
+                )
+            )
             return redirect(url_for("admin.clauses"), code=HTTPStatus.SEE_OTHER)
     status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
     return render_template("admin/clause.html", clause=current, form=form), status
+
+
+def _text_initial(clause: Clause, language: str) -> tuple[dict, Clause | None]:
+    """What the language form starts from: this version's newest text in ``language``; when
+    it has none, the version before it's (an amendment keeps the translation to revise), and
+    that version, so the page can say the words were written for it."""
+    initial: dict = {}
+    source = clause
+    words = clause_texts.latest_text(clause.texts, language)
+    carried = None
+    if words is None:
+        before = catalogue.previous_version(clause)
+        if before is not None and clause_texts.latest_text(before.texts, language) is not None:
+            source, carried = before, before
+            words = clause_texts.latest_text(before.texts, language)
+    if words is not None:
+        initial.update(
+            section=words.section,
+            title=words.title,
+            summary=words.summary,
+            full_text=words.full_text,
+        )
+    by_key = {q.key: q for q in source.questions}
+    for q in clause.questions:
+        old = by_key.get(q.key)
+        qw = clause_texts.latest_text(old.texts, language) if old is not None else None
+        if qw is not None:
+            initial[f"q_{q.key}_prompt"] = qw.prompt
+            initial[f"q_{q.key}_hint"] = qw.hint
+    return initial, carried
+
+
+@bp.route("/clauses/<code>/<language>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_CLAUSES)
+def clause_language(code: str, language: str):
+    """The official text of the current version of a clause in one language other than
+    English, and of its guided questions. Saving records a new revision of each text that
+    changed, with who saved it; readers of that language see it at once. Refused input is
+    shown again as typed, with the reason beside the field."""
+    languages = clause_texts.translation_languages()
+    if language not in languages:
+        abort(HTTPStatus.NOT_FOUND)
+    current = _current_clause_or_404(code)
+    form_cls = clause_translation_form_class(current.questions)
+    initial, carried = _text_initial(current, language)
+    form = form_cls(data=initial)
+    if form.validate_on_submit():
+        questions = {
+            q.key: catalogue.QuestionTranslation(
+                prompt=form[f"q_{q.key}_prompt"].data or "",
+                hint=form[f"q_{q.key}_hint"].data or "",
+            )
+            for q in current.questions
+        }
+        try:
+            written = catalogue.translate_clause(
+                current,
+                language,
+                current_user._get_current_object(),
+                section=form.section.data,
+                title=form.title.data,
+                summary=form.summary.data,
+                full_text=form.full_text.data,
+                questions=questions,
+            )
+        except CatalogueError as exc:
+            db.session.rollback()
+            current = _current_clause_or_404(code)
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            if written:
+                flash(
+                    _(
+                        "The %(language)s text of %(section)s is saved.",
+                        language=languages[language],
+                        section=current.section,
+                    )
+                )
+            else:
+                flash(_("Nothing had changed, so nothing was saved."))
+            return redirect(
+                url_for("admin.clause_language", code=code, language=language),
+                code=HTTPStatus.SEE_OTHER,
+            )
+    status = HTTPStatus.UNPROCESSABLE_ENTITY if form.is_submitted() else HTTPStatus.OK
+    latest = clause_texts.latest_text(current.texts, language)
+    saved_by = None
+    if latest is not None and latest.created_by_id is not None:
+        saved_by = db.session.get(User, latest.created_by_id)
+    return render_template(
+        "admin/clause_language.html",
+        clause=current,
+        form=form,
+        language=language,
+        language_name=languages[language],
+        latest=latest,
+        saved_by=saved_by,
+        carried=carried if latest is None else None,
+    ), status

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from flask import current_app, g, request
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -276,6 +277,7 @@ def _intake_data(data: dict, token: str, user, files) -> IntakeData:
         agency_detail=data["agency_detail"].strip(),
         officers=data["officers"].strip(),
         narrative=data["narrative"].strip(),
+        preferred_language=data.get("language") or str(get_locale() or "en"),
         anonymous=contact is None,
         contact=contact,
         files=files,

@@ -139,6 +139,22 @@ class ComplaintIn(StrictSchema):
         metadata={"description": "The day the client agreed: not in the future, not before 2000."},
     )
 
+    language = fields.String(
+        validate=validate.OneOf(list(Config.LANGUAGES)),
+        metadata={
+            "description": "The language the client reads (one of the site's languages, e.g. "
+            "'es'); the office writes messages and the outcome in it. Default: the request's "
+            "Accept-Language, else English."
+        },
+    )
+
+    @validates("language")
+    def _language(self, value: str, **_kwargs) -> None:
+        # The site's languages are configuration: a deployment may offer fewer.
+        if value not in current_app.config["LANGUAGES"]:
+            offered = ", ".join(current_app.config["LANGUAGES"])
+            raise ValidationError(f"Must be one of: {offered}.")
+
     @validates("incident_date", "consent_given_on")
     def _date_in_range(self, value: date, **_kwargs) -> None:
         if value > city_today():

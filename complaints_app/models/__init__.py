@@ -8,7 +8,7 @@ from complaints_app.models.case_event import (
     EventKind,
     Visibility,
 )
-from complaints_app.models.clause import Clause, GuidedQuestion
+from complaints_app.models.clause import Clause, ClauseText, GuidedQuestion, GuidedQuestionText
 from complaints_app.models.complaint import (
     OPEN_STATUSES,
     Agency,
@@ -79,6 +79,7 @@ __all__ = [
     "ChangeStatus",
     "Channel",
     "Clause",
+    "ClauseText",
     "ClosureReason",
     "Complaint",
     "ConsentMethod",
@@ -89,6 +90,7 @@ __all__ = [
     "FederalRequest",
     "GrantKind",
     "GuidedQuestion",
+    "GuidedQuestionText",
     "IdempotentRequest",
     "LedgerAmendment",
     "LedgerEvent",

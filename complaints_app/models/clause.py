@@ -55,6 +55,15 @@ class Clause(db.Model):
     questions: Mapped[list[GuidedQuestion]] = relationship(
         back_populates="clause", order_by="GuidedQuestion.position", cascade="all, delete-orphan"
     )
+    # Every revision of every language's official text of this version; readers take the
+    # newest revision per language (``services.clause_texts.clause_text``). Loaded with the
+    # clause because every page that shows a clause shows it in the reader's language.
+    texts: Mapped[list[ClauseText]] = relationship(
+        back_populates="clause",
+        order_by="ClauseText.revision",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
 
     @property
     def anchor(self) -> str:
@@ -96,3 +105,61 @@ class GuidedQuestion(db.Model):
     position: Mapped[int] = mapped_column(Integer)
 
     clause: Mapped[Clause] = relationship(back_populates="questions")
+    texts: Mapped[list[GuidedQuestionText]] = relationship(
+        back_populates="question",
+        order_by="GuidedQuestionText.revision",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class ClauseText(db.Model):
+    """The official text of one clause version in a language other than English (English is
+    the clause's own columns: the source, and what a reader sees when their language has no
+    text). Append-only: an edit is a new revision, so who changed the wording and when is
+    kept, as a new clause version keeps the English history."""
+
+    __tablename__ = "clause_text"
+    __table_args__ = (
+        UniqueConstraint("clause_id", "language", "revision", name="uq_clause_text_revision"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(12))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    section: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    full_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    clause: Mapped[Clause] = relationship(back_populates="texts")
+
+
+class GuidedQuestionText(db.Model):
+    """A guided question's prompt and hint in a language other than English; append-only
+    revisions like ``ClauseText``."""
+
+    __tablename__ = "guided_question_text"
+    __table_args__ = (
+        UniqueConstraint(
+            "question_id", "language", "revision", name="uq_guided_question_text_revision"
+        ),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("guided_question.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(12))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    prompt: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    question: Mapped[GuidedQuestion] = relationship(back_populates="texts")

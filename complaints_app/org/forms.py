@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from complaints_app import labels
 from complaints_app.models import ConsentMethod, Status
-from complaints_app.public.forms import ComplaintForm, NotInFuture
+from complaints_app.public.forms import ComplaintForm, NotInFuture, complainant_language_field
 from complaints_app.services.complainant import STATUS_TEXT
 
 
@@ -41,6 +41,10 @@ class AdvocateComplaintForm(ComplaintForm):
             "them, as stated above, and that what is written is true as far as we know."
         ),
         validators=[DataRequired(_l("Confirm the client's agreement before you send."))],
+    )
+    complainant_language = complainant_language_field(
+        _l("Which language does your client read?"),
+        _l("The office writes messages and the outcome in this language."),
     )
 
 

@@ -71,6 +71,8 @@ class NotInFuture:
 class ComplaintForm(FlaskForm):
     """The guided complaint form. Question choices are filled from the clause catalogue."""
 
+    questions_fallback = False  # set by set_questions
+
     submission_token = HiddenField()
 
     what_happened = SelectMultipleField(
@@ -167,9 +169,28 @@ class ComplaintForm(FlaskForm):
         validators=[DataRequired(_l("Please confirm before you send."))],
     )
 
+    def set_languages(self) -> None:
+        """Offer the site's languages for the complainant's language, if this form asks it
+        (staff intake, advocates); the page's language is the first guess."""
+        field = getattr(self, "complainant_language", None)
+        if field is None:
+            return
+        from flask_babel import get_locale
+
+        languages = current_app.config["LANGUAGES"]
+        field.choices = list(languages.items())
+        if not field.data:
+            current = str(get_locale() or "")
+            field.data = current if current in languages else None
+
     def set_questions(self, questions) -> None:
         """Offer the catalogue's current questions, then 'something else'."""
-        self.what_happened.choices = [(q.key, q.prompt) for q in questions] + [
+        from complaints_app.services.clause_texts import marked, question_text
+
+        words = [(q, question_text(q)) for q in questions]
+        # Kept so the page can say when a question is shown in English.
+        self.questions_fallback = any(w.fallback for _q, w in words)
+        self.what_happened.choices = [(q.key, marked(w.prompt, w)) for q, w in words] + [
             (SOMETHING_ELSE, _l("Something else"))
         ]
 
@@ -205,6 +226,18 @@ class ComplaintForm(FlaskForm):
             self.safe_to_contact.errors = [_l("Tell us whether this way is safe.")]
             ok = False
         return ok
+
+
+def complainant_language_field(label, description=None) -> RadioField:
+    """The language the office writes to the complainant in, when someone else files."""
+    return RadioField(
+        label,
+        description=description,
+        choices=[],
+        # Left unanswered, the page's language is taken (``set_languages``); a value the
+        # form does not offer is refused by the field's own choice check.
+        validators=[Optional()],
+    )
 
 
 class TrackForm(FlaskForm):

@@ -37,6 +37,7 @@ from complaints_app.public.forms import (
 from complaints_app.security import no_store, safe_next
 from complaints_app.services import (
     catalogue,
+    clause_texts,
     complainant,
     filing,
     intake,
@@ -78,7 +79,11 @@ def healthz():
 
 
 def _question_hints(questions) -> dict[str, str]:
-    hints = {q.key: q.hint for q in questions if q.hint}
+    hints = {}
+    for q in questions:
+        words = clause_texts.question_text(q)
+        if words.hint:
+            hints[q.key] = clause_texts.marked(words.hint, words)
     hints[intake.SOMETHING_ELSE] = _(
         "Choose this if none of the above fits, and describe it below."
     )
@@ -128,6 +133,7 @@ def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None, more=Non
     page = page or {}
     questions = catalogue.current_questions()
     form.set_questions(questions)
+    form.set_languages()
     token = form.submission_token.data or ""
     if request.method == "GET" or not token:
         form.submission_token.data = tracking.new_submission_token()
@@ -206,6 +212,15 @@ def _receipt_page(token: str, receipt: Receipt, *, for_staff: bool = False, **pa
     return render_template("public/receipt.html", receipt=None, **page), HTTPStatus.CONFLICT
 
 
+def _filing_language(form: ComplaintForm) -> str:
+    """The complainant's language: chosen on the form when someone files for them, else the
+    language the resident used the form in."""
+    field = getattr(form, "complainant_language", None)
+    if field is not None and field.data in current_app.config["LANGUAGES"]:
+        return field.data
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed_by) -> IntakeData:
     return IntakeData(
         channel=channel,
@@ -221,7 +236,7 @@ def _intake_data(form: ComplaintForm, token: str, channel: Channel, files, filed
         narrative=form.narrative.data.strip(),
         anonymous=form.contact_choice.data == "anonymous",
         contact=_contact(form),
-        preferred_language=str(get_locale() or "en"),
+        preferred_language=_filing_language(form),
         files=files,
         filed_by=filed_by,
     )

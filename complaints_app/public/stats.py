@@ -22,11 +22,13 @@ from complaints_app.services.public_statistics import (
     PUBLIC_TABLES,
     as_of_label,
     cell_text,
+    cell_words,
     default_period,
     is_complete,
     public_periods,
     public_statistics,
 )
+from complaints_app.templating import number
 
 #: Seconds a browser may reuse a statistics response. Pages carry a form token, so only the
 #: downloads may be kept by shared caches.
@@ -68,9 +70,9 @@ def _chart(table: dict, limit: int):
     bars = []
     for row in table["rows"]:
         cell = row["cells"][column["key"]]
-        text = cell_text(cell, limit)
+        text = cell_words(cell, limit)
         if column["kind"] == statistics.PERCENT and cell["value"] is not None:
-            text = _("%(value)s%%", value=cell["value"])
+            text = _("%(value)s%%", value=number(cell["value"]))
         bars.append(Bar(row["label"], cell["value"], text))
     description = _(
         "%(column)s for each line of the table below, which holds the same figures.",
@@ -94,7 +96,7 @@ def stats():
         selected=period,
         period_label=statistics.period_label,
         is_complete=is_complete,
-        cell_text=cell_text,
+        cell_text=cell_words,
         as_of=as_of_label(data),
     )
     return _cached(Response(html, mimetype="text/html"), shared=False)

@@ -334,10 +334,17 @@ def events_since(complaint: Complaint, seen: str | int | None) -> list[CaseEvent
 
 def clause_choices() -> list[tuple[str, str]]:
     """Clauses in force today for the staff pickers, their names' placeholders filled."""
+    from complaints_app.services.clause_texts import clause_text
     from complaints_app.templating import policy_text
 
+    # Option labels cannot carry their own language, so they are in the staff member's
+    # language where it has a text, else English.
     rows = db.session.execute(Clause.current_select()).scalars()
-    return [(c.code, f"{c.section}: {policy_text(c.title)}") for c in rows]
+    choices = []
+    for clause in rows:
+        words = clause_text(clause)
+        choices.append((clause.code, f"{words.section}: {policy_text(words.title)}"))
+    return choices
 
 
 def duplicate_hints(complaint: Complaint, actor: Actor) -> list[Complaint]:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from complaints_app.extensions import db
-from complaints_app.models import Clause, GuidedQuestion
+from complaints_app.models import Clause, ClauseText, GuidedQuestion, GuidedQuestionText
+from complaints_app.services.clause_texts import latest_text, translation_languages
 from complaints_app.timeutil import city_today
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "clauses.json"
@@ -24,6 +25,8 @@ SEED_EFFECTIVE_FROM = date(2000, 1, 1)
 class SeedResult:
     created: int
     unchanged: int
+    # Official texts in other languages added to clause versions that had none.
+    translated: int = 0
 
 
 def load_data() -> dict:
@@ -63,7 +66,61 @@ def seed() -> SeedResult:
         db.session.add(clause)
         created += 1
     db.session.flush()
-    return SeedResult(created=created, unchanged=len(existing))
+    translated = _seed_translations(data)
+    return SeedResult(created=created, unchanged=len(existing), translated=translated)
+
+
+def _seed_translations(data: dict) -> int:
+    """Give every clause version whose English is the shipped English the shipped official
+    texts in each language it has none in yet. A version an admin reworded is left alone: the
+    shipped translation is of other words. Returns how many texts were added."""
+    by_code = {item["code"]: item for item in data["clauses"]}
+    by_key = {q["key"]: q for q in data["questions"]}
+    added = 0
+    clauses = db.session.execute(
+        select(Clause).options(selectinload(Clause.questions)).order_by(Clause.id)
+    ).scalars()
+    for clause in clauses:
+        item = by_code.get(clause.code)
+        if item is None:
+            continue
+        same_english = (clause.title, clause.summary, clause.full_text) == (
+            item["title"],
+            item["summary"],
+            item["full_text"],
+        )
+        for lang, words in (item.get("translations") or {}).items():
+            if not same_english or latest_text(clause.texts, lang) is not None:
+                continue
+            clause.texts.append(
+                ClauseText(
+                    language=lang,
+                    revision=1,
+                    section=words["section"],
+                    title=words["title"],
+                    summary=words["summary"],
+                    full_text=words["full_text"],
+                )
+            )
+            added += 1
+        for question in clause.questions:
+            q = by_key.get(question.key)
+            if q is None or (question.prompt, question.hint) != (q["prompt"], q.get("hint", "")):
+                continue
+            for lang, words in (q.get("translations") or {}).items():
+                if latest_text(question.texts, lang) is not None:
+                    continue
+                question.texts.append(
+                    GuidedQuestionText(
+                        language=lang,
+                        revision=1,
+                        prompt=words["prompt"],
+                        hint=words.get("hint", ""),
+                    )
+                )
+                added += 1
+    db.session.flush()
+    return added
 
 
 def current_clauses(today: date | None = None) -> list[Clause]:
@@ -160,3 +217,90 @@ def amend_clause(
     db.session.add(amended)
     db.session.flush()
     return amended
+
+
+@dataclass(frozen=True)
+class QuestionTranslation:
+    prompt: str
+    hint: str
+
+
+def translate_clause(
+    clause: Clause,
+    language: str,
+    actor,
+    *,
+    section: str,
+    title: str,
+    summary: str,
+    full_text: str,
+    questions: dict[str, QuestionTranslation],
+) -> int:
+    """Record the official ``language`` text of this clause version and of its guided
+    questions. Each text that changed becomes a new revision carrying who wrote it and when;
+    the earlier revisions stay as the record of the wording. A question left with an empty
+    prompt keeps its earlier text (or English, if it has none). Returns how many texts were
+    written. Flushes, never commits."""
+    from flask_babel import gettext as _
+
+    if language not in translation_languages():
+        raise CatalogueError(_("Choose a language to translate into."))
+    if not (section.strip() and title.strip() and summary.strip() and full_text.strip()):
+        raise CatalogueError(_("Enter the section name, title, summary and full text."))
+    actor_id = getattr(actor, "id", None)
+    written = 0
+    latest = latest_text(clause.texts, language)
+    words = (section.strip(), title.strip(), summary.strip(), full_text.strip())
+    if (
+        latest is None
+        or (
+            latest.section,
+            latest.title,
+            latest.summary,
+            latest.full_text,
+        )
+        != words
+    ):
+        clause.texts.append(
+            ClauseText(
+                language=language,
+                revision=(latest.revision + 1) if latest else 1,
+                section=words[0],
+                title=words[1],
+                summary=words[2],
+                full_text=words[3],
+                created_by_id=actor_id,
+            )
+        )
+        written += 1
+    for question in clause.questions:
+        given = questions.get(question.key)
+        if given is None or not given.prompt.strip():
+            continue
+        latest_q = latest_text(question.texts, language)
+        pair = (given.prompt.strip(), (given.hint or "").strip())
+        if latest_q is not None and (latest_q.prompt, latest_q.hint) == pair:
+            continue
+        question.texts.append(
+            GuidedQuestionText(
+                language=language,
+                revision=(latest_q.revision + 1) if latest_q else 1,
+                prompt=pair[0],
+                hint=pair[1],
+                created_by_id=actor_id,
+            )
+        )
+        written += 1
+    db.session.flush()
+    return written
+
+
+def previous_version(clause: Clause) -> Clause | None:
+    """The version of the same clause just before ``clause``, if any."""
+    return db.session.execute(
+        select(Clause)
+        .where(Clause.code == clause.code, Clause.version < clause.version)
+        .order_by(Clause.version.desc())
+        .options(selectinload(Clause.questions))
+        .limit(1)
+    ).scalar_one_or_none()

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from complaints_app.models import Allegation, ClosureReason, Complaint, Disposition
+from complaints_app.services.clause_texts import clause_text
 from complaints_app.templating import policy_text
 
 # What each finding means for the person who complained, not the oversight term of art.
@@ -66,10 +67,13 @@ def closure_plain(reason: ClosureReason | None) -> str:
 
 def _allegation_plain(allegation: Allegation, *, with_finding: bool) -> str:
     if allegation.clause is not None:
+        # In the language the message is being written in (the complainant's), English when
+        # that language has no official text of this clause version.
+        words = clause_text(allegation.clause)
         about = _(
             "%(title)s. %(summary)s",
-            title=policy_text(allegation.clause.title),
-            summary=policy_text(allegation.clause.summary),
+            title=policy_text(words.title),
+            summary=policy_text(words.summary),
         )
     else:
         about = _("Something else you described.")

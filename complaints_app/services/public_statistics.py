@@ -257,6 +257,16 @@ def cell_text(cell: dict[str, Any], limit: int) -> str:
     return str(value)
 
 
+def cell_words(cell: dict[str, Any], limit: int) -> str:
+    """The words a page shows for a cell: ``cell_text`` with the number written for the
+    reader's language (CSV and JSON keep plain digits for machines)."""
+    from complaints_app.templating import number
+
+    if cell.get("suppressed") or cell["value"] is None:
+        return cell_text(cell, limit)
+    return number(cell["value"])
+
+
 def as_of_label(data: dict[str, Any]) -> str:
     return format_date(date.fromisoformat(data["as_of"]), "long")
 
@@ -265,6 +275,7 @@ __all__ = [
     "PUBLIC_TABLES",
     "TOTAL",
     "cell_text",
+    "cell_words",
     "default_period",
     "is_complete",
     "public_periods",

@@ -338,8 +338,11 @@ def _workload_figures(period: Period | None, now: datetime) -> dict[str, int]:
 def _clause_names() -> dict[str, tuple[str, bool]]:
     """Every clause code in ordinance order: its current title and whether complaints may
     be filed under it."""
+    from complaints_app.services.clause_texts import clause_text
+
+    # In the reader's language: the same figures are labelled for whoever reads them.
     return {
-        c.code: (f"{c.code} — {c.title}", c.complaint_eligible)
+        c.code: (f"{c.code} — {clause_text(c).title}", c.complaint_eligible)
         for c in db.session.execute(Clause.current_select()).scalars()
     }
 

@@ -36,6 +36,7 @@ from complaints_app.authz import (
     check,
 )
 from complaints_app.extensions import db
+from complaints_app.i18n import complainant_locale
 from complaints_app.models import (
     ActorKind,
     CaseAssignment,
@@ -268,11 +269,10 @@ def screen_out(
         visibility=Visibility.COMPLAINANT,
         closure=reason,
     )
-    _write_to_complainant(
-        complaint,
-        actor,
-        outcome.screen_out_reason_sentence(reason) + "\n\n" + message.strip(),
-    )
+    # The reason sentence is the office's words: in the complainant's language.
+    with complainant_locale(complaint):
+        reason_sentence = outcome.screen_out_reason_sentence(reason)
+    _write_to_complainant(complaint, actor, reason_sentence + "\n\n" + message.strip())
     if merged_into is not None and reason == ClosureReason.DUPLICATE:
         audit.record(
             merged_into, EventKind.MERGED, actor=actor, data={"merged": complaint.reference}

@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 
 from complaints_app import labels
 from complaints_app.models import Agency, Channel, ClosureReason, Disposition, Status
-from complaints_app.public.forms import ComplaintForm
+from complaints_app.public.forms import ComplaintForm, complainant_language_field
 from complaints_app.services.queue import DIRECTIONS, SORT_CHOICES
 
 DISPOSITION_CHOICES = [
@@ -243,4 +243,8 @@ class StaffIntakeForm(ComplaintForm):
             (Channel.MAIL.value, _l("Mail")),
         ],
         validators=[InputRequired(_l("Choose how the complaint arrived."))],
+    )
+    complainant_language = complainant_language_field(
+        _l("Which language does the complainant read?"),
+        _l("The office writes to the complainant in this language."),
     )

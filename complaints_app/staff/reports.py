@@ -9,6 +9,7 @@ import io
 from http import HTTPStatus
 
 from flask import Response, abort, render_template, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -71,13 +72,13 @@ def format_value(value: int | float | None, kind: str) -> str:
     if value is None:
         return _("no data")
     if kind == COUNT:
-        return f"{int(value):,}"
+        return format_decimal(int(value), format="#,##0")
     if kind == PERCENT:
-        return _("%(value)s%%", value=f"{value:.1f}")
+        return _("%(value)s%%", value=format_decimal(value, format="#,##0.0"))
     if kind == HOURS:
-        return _("%(value)s hours", value=f"{value:,.1f}")
+        return _("%(value)s hours", value=format_decimal(value, format="#,##0.0"))
     if kind == DAYS:
-        return _("%(value)s days", value=f"{value:,.1f}")
+        return _("%(value)s days", value=format_decimal(value, format="#,##0.0"))
     return str(value)
 
 

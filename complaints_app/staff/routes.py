@@ -23,6 +23,7 @@ from complaints_app.authz import (
     requires,
 )
 from complaints_app.extensions import db
+from complaints_app.i18n import complainant_locale
 from complaints_app.labels import label
 from complaints_app.models import (
     Agency,
@@ -195,14 +196,16 @@ def _render_case(
     action_forms = {}
     for spec in actions:
         data = {}
-        if spec.name == "acknowledge":
-            data["message"] = _(
-                "Thank you for your complaint %(ref)s. We have received it and will review it. "
-                "We will write to you here when there is news.",
-                ref=complaint.reference,
-            )
-        elif spec.name in OUTCOME_PREFILLS:
-            data["message"] = OUTCOME_PREFILLS[spec.name](complaint)
+        # What the complainant will read is prefilled in their language, not the page's.
+        with complainant_locale(complaint):
+            if spec.name == "acknowledge":
+                data["message"] = _(
+                    "Thank you for your complaint %(ref)s. We have received it and will review "
+                    "it. We will write to you here when there is news.",
+                    ref=complaint.reference,
+                )
+            elif spec.name in OUTCOME_PREFILLS:
+                data["message"] = OUTCOME_PREFILLS[spec.name](complaint)
         form = make(spec.form_class, spec.name, **data)
         if hasattr(form, "assignee"):
             form.assignee.choices = [("", _("Choose")), *investigators]

@@ -391,3 +391,27 @@ def test_a_request_too_large_is_a_413_problem(app, db, make_advocate, api_as, or
     finally:
         app.config["MAX_CONTENT_LENGTH"] = previous
     assert_problem(response, 413, "too-large")
+
+
+def test_the_api_records_the_clients_language(db, make_advocate, api_as):
+    api = api_as(make_advocate())
+    given = api.post("/complaints", json={**COMPLAINT_EXAMPLE, "language": "es"})
+    assert given.status_code == HTTPStatus.CREATED, given.get_data(as_text=True)
+    unsaid = api.post("/complaints", json=COMPLAINT_EXAMPLE)
+    assert unsaid.status_code == HTTPStatus.CREATED
+    by_header = api.post("/complaints", json=COMPLAINT_EXAMPLE, headers={"Accept-Language": "pt"})
+    db.session.rollback()
+    stored = {
+        c.reference: c.preferred_language for c in db.session.execute(select(Complaint)).scalars()
+    }
+    assert stored[given.get_json()["reference"]] == "es"
+    assert stored[unsaid.get_json()["reference"]] == "en"
+    assert stored[by_header.get_json()["reference"]] == "pt"
+
+
+def test_the_api_refuses_a_language_the_site_does_not_offer(db, make_advocate, api_as):
+    api = api_as(make_advocate())
+    refused = api.post("/complaints", json={**COMPLAINT_EXAMPLE, "language": "fr"})
+    assert refused.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert "language" in refused.get_json()["errors"]["json"]
+    assert _count(db) == 0

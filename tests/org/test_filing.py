@@ -104,3 +104,14 @@ def test_staff_see_which_organisation_filed_and_how_the_client_agreed(app, db, o
     html = staff.get(f"/staff/cases/{case.reference}").get_data(as_text=True)
     assert "Legal Aid East" in html and "intake@east.example" in html
     assert "the client agreed by video call on" in html
+
+
+def test_the_advocate_records_the_language_the_client_reads(db, orgs, east):
+    client, _ = east
+    html = client.get("/org/complaints/new").get_data(as_text=True)
+    assert "Which language does your client read?" in html
+    case = filed(client, db, complainant_language="es")
+    assert case.preferred_language == "es"
+    # Left unanswered, the language the advocate used the form in is taken.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt"
+    assert filed(client, db).preferred_language == "pt"
