@@ -118,9 +118,10 @@ def test_dates_in_text_for_the_complainant_follow_their_language(app, db):
 def test_pages_write_dates_for_the_readers_language(app, db, signed_in):
     staff, _user = signed_in(Role.INTAKE)
     complaint = file_complaint(db, incident_date=date(2026, 3, 4))
-    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "pt"
+    # The office's pages come in English and Spanish.
+    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     page = parse_page(staff.get(f"/staff/cases/{complaint.reference}").get_data(as_text=True))
-    assert "4 de mar. de 2026" in page.text
+    assert "4 mar 2026" in page.text
 
 
 def test_staff_intake_records_the_language_chosen_for_the_complainant(db, signed_in):
