@@ -91,6 +91,17 @@ def post_step(client: FlaskClient, slug: str, data: dict, csrf: str, files=None,
     )
 
 
+def step_page(client: FlaskClient, slug: str, data: dict | None = None):
+    """The page of step ``slug`` of the resident's form, the steps before it answered."""
+    data = valid_complaint() if data is None else data
+    csrf = open_form(client)["csrf_token"]
+    for earlier, _names in FORM_STEPS:
+        if earlier == slug:
+            break
+        assert post_step(client, earlier, data, csrf).status_code == 303, earlier
+    return client.get(STEP_URL.format(slug))
+
+
 def post_complaint(client: FlaskClient, data: dict | None = None, files=None, hidden=None):
     """Fill in the resident's form step by step as a browser would (files, as (bytes, name)
     pairs, on the files step), then send it from the send page. Returns the first page that
