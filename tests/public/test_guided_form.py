@@ -391,3 +391,50 @@ def test_send_without_consent_shows_the_message_and_files_nothing(client, db):
     assert "Please confirm before you send." in response.get_data(as_text=True)
     assert _count(db, Complaint) == 0
     assert _count(db, FormDraft) == 1
+
+
+def test_key_rotation_reseals_drafts_and_they_stay_readable(app, client, db):
+    from complaints_app.crypto import new_key
+
+    _fill(client, valid_complaint(narrative=NARRATIVE), 4)
+    old_keys = list(app.config["ENCRYPTION_KEYS"])
+    app.config["ENCRYPTION_KEYS"] = [new_key(), *old_keys]
+    app.extensions.pop("complaints_keys", None)
+    try:
+        result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        app.config["ENCRYPTION_KEYS"] = app.config["ENCRYPTION_KEYS"][:1]
+        app.extensions.pop("complaints_keys", None)
+        account = _page(client, STEP_URL.format("your-account"))
+        assert account.find("textarea", name="narrative").raw_text == NARRATIVE
+    finally:
+        app.config["ENCRYPTION_KEYS"] = old_keys
+        app.extensions.pop("complaints_keys", None)
+
+
+def test_a_draft_sealed_under_a_removed_key_starts_the_form_again(app, client, db):
+    from complaints_app.crypto import new_key
+
+    _fill(client, valid_complaint(narrative=NARRATIVE), 4)
+    old_keys = list(app.config["ENCRYPTION_KEYS"])
+    app.config["ENCRYPTION_KEYS"] = [new_key()]
+    app.extensions.pop("complaints_keys", None)
+    try:
+        response = client.get(STEP_URL.format("your-account"))
+        assert urlsplit(response.headers["Location"]).path == "/complaints/new"
+    finally:
+        app.config["ENCRYPTION_KEYS"] = old_keys
+        app.extensions.pop("complaints_keys", None)
+
+
+def test_send_with_a_refused_csrf_token_files_nothing_and_keeps_the_draft(client, db):
+    _fill(client, valid_complaint(), 6)
+    send = hidden_fields(client.get(SEND_URL).get_data(as_text=True))
+    response = client.post(
+        SEND_URL, data={**send, "csrf_token": send["csrf_token"][:-4] + "AAAA", "consent": "y"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Nothing was sent" in response.get_data(as_text=True)
+    assert _count(db, Complaint) == 0
+    assert _count(db, FormDraft) == 1
+    receipt_of(client.post(SEND_URL, data={**send, "consent": "y"}))
