@@ -92,6 +92,8 @@ class Config:
     UPLOAD_SANDBOX_SECONDS = _int("UPLOAD_SANDBOX_SECONDS", 15)
     # Files kept between attempts at a form are removed after this many hours.
     PENDING_FILES_HOURS = _int("PENDING_FILES_HOURS", 24)
+    # An unsent step-by-step complaint form is forgotten after this many hours untouched.
+    FORM_DRAFT_IDLE_HOURS = _int("FORM_DRAFT_IDLE_HOURS", 24)
     # Room for every file at its limit plus the text fields; Flask answers 413 beyond it.
     MAX_CONTENT_LENGTH = UPLOAD_MAX_FILES * UPLOAD_MAX_BYTES + 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024

@@ -332,21 +332,26 @@ def start_server(
     )
     wait_for_server(base)
     resident = Browser(base)
-    page = resident.request("/complaints/new")
-    receipt = resident.request(
-        "/complaints/new",
-        {
-            **resident.hidden(page),
-            "what_happened": ["held_for_ice"],
-            "urgent": "no",
-            "incident_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
-            "incident_place": "Central station",
-            "agency": "police",
-            "narrative": "Held after bail for an ICE detainer.",
-            "contact_choice": "anonymous",
-            "consent": "y",
-        },
-    )
+    # The form asks one topic per page: start it, answer each step, then send.
+    resident.request("/complaints/new")
+    csrf = resident.hidden(resident.request("/complaints/new/what-happened"))["csrf_token"]
+    for slug, fields in (
+        ("what-happened", {"what_happened": ["held_for_ice"], "urgent": "no"}),
+        (
+            "when-and-where",
+            {
+                "incident_date": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
+                "incident_place": "Central station",
+            },
+        ),
+        ("who-was-involved", {"agency": "police"}),
+        ("your-account", {"narrative": "Held after bail for an ICE detainer."}),
+        ("files", {}),
+        ("contact", {"contact_choice": "anonymous"}),
+    ):
+        resident.request(f"/complaints/new/{slug}", {"csrf_token": csrf, **fields})
+    send = resident.hidden(resident.request("/complaints/new/send"))
+    receipt = resident.request("/complaints/new/send", {**send, "consent": "y"})
     reference = re.search(r'id="reference">([^<]+)<', receipt).group(1)
     staff = Browser(base)
     login = staff.request("/login")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from journey_load import HIDDEN, RECEIPT, Session, complaint_body, serve
+from journey_load import HIDDEN, RECEIPT, Session, fill_form, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -147,10 +147,8 @@ def main() -> None:
         references = []
         for _ in range(args.cases):
             s = Session(args.port)
-            _, page = s.request("GET", "/complaints/new")
-            _, page = s.request(
-                "POST", "/complaints/new", complaint_body(dict(HIDDEN.findall(page)))
-            )
+            hidden = fill_form(s)
+            _, page = s.request("POST", "/complaints/new/send", {**hidden, "consent": "y"})
             match = RECEIPT.search(page)
             if not match:
                 raise SystemExit("filing a case failed")

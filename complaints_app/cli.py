@@ -210,19 +210,24 @@ def init_app(app: Flask) -> None:
                 uow.commit()  # each case on its own; its files go once it is committed
         click.echo(f"Purged {len(candidates)} case(s).")
 
-    sessions_group = click.Group("sessions", help="Server-side session grants.")
+    sessions_group = click.Group(
+        "sessions", help="Server-side session grants and unsent complaint form drafts."
+    )
     app.cli.add_command(sessions_group)
 
     @sessions_group.command("purge")
     def sessions_purge() -> None:
         """Delete session grants that can open nothing any more (revoked, idle too long or
         past their absolute limit). Signing in sweeps them too; this keeps the table small
-        on a quiet site."""
-        from complaints_app.services import session_grants
+        on a quiet site. Also deletes complaint form drafts left unsent for longer than
+        FORM_DRAFT_IDLE_HOURS (starting a form sweeps them too)."""
+        from complaints_app.services import drafts, session_grants
 
         removed = session_grants.purge_expired()
+        forgotten = drafts.purge_expired()
         uow.commit()
         click.echo(f"Removed {removed} expired or revoked session grant(s).")
+        click.echo(f"Removed {forgotten} expired complaint form draft(s).")
 
     audit_group = click.Group("audit", help="The audit trail.")
     app.cli.add_command(audit_group)

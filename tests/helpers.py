@@ -46,19 +46,85 @@ def valid_complaint(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
+# The resident's form, one topic per page: each step's URL and the fields it posts.
+FORM_STEPS = (
+    ("what-happened", ("what_happened", "urgent")),
+    ("when-and-where", ("incident_date", "incident_time", "incident_place")),
+    ("who-was-involved", ("agency", "agency_detail", "officers")),
+    ("your-account", ("narrative",)),
+    ("files", ("keep_files",)),
+    (
+        "contact",
+        (
+            "contact_choice",
+            "contact_name",
+            "contact_method",
+            "contact_email",
+            "contact_phone",
+            "contact_postal",
+            "contact_best_time",
+            "safe_to_contact",
+        ),
+    ),
+)
+STEP_URL = "/complaints/new/{}"
+CHECK_URL = "/complaints/new/check"
+SEND_URL = "/complaints/new/send"
+
+
 def open_form(client: FlaskClient, url: str = "/complaints/new") -> dict[str, str]:
-    response = client.get(url)
+    """Open a form (the resident's: start or resume this browser's draft) and return its
+    hidden CSRF and submission tokens."""
+    response = client.get(url, follow_redirects=True)
     assert response.status_code == 200
     return hidden_fields(response.get_data(as_text=True))
 
 
-def post_complaint(client: FlaskClient, data: dict | None = None, files=None, hidden=None):
-    """Open the form, then post it (with files as (bytes, name) pairs)."""
-    hidden = hidden or open_form(client)
-    payload = {**hidden, **(data if data is not None else valid_complaint())}
+def post_step(client: FlaskClient, slug: str, data: dict, csrf: str, files=None, query: str = ""):
+    """Post one step of the resident's form with the fields of ``data`` that step asks."""
+    names = dict(FORM_STEPS)[slug]
+    payload = {"csrf_token": csrf, **{n: data[n] for n in names if n in data}}
     if files:
         payload["evidence"] = [(io.BytesIO(content), name) for content, name in files]
-    return client.post("/complaints/new", data=payload, content_type="multipart/form-data")
+    return client.post(
+        STEP_URL.format(slug) + query, data=payload, content_type="multipart/form-data"
+    )
+
+
+def step_page(client: FlaskClient, slug: str, data: dict | None = None):
+    """The page of step ``slug`` of the resident's form, the steps before it answered."""
+    data = valid_complaint() if data is None else data
+    csrf = open_form(client)["csrf_token"]
+    for earlier, _names in FORM_STEPS:
+        if earlier == slug:
+            break
+        assert post_step(client, earlier, data, csrf).status_code == 303, earlier
+    return client.get(STEP_URL.format(slug))
+
+
+def post_complaint(client: FlaskClient, data: dict | None = None, files=None, hidden=None):
+    """Fill in the resident's form step by step as a browser would (files, as (bytes, name)
+    pairs, on the files step), then send it from the send page. Returns the first page that
+    did not move on (a step with mistakes), else the answer to sending. ``hidden`` gives the
+    tokens of a page opened earlier: its submission token is the one sent."""
+    data = valid_complaint() if data is None else data
+    hidden = hidden or open_form(client)
+    csrf = hidden["csrf_token"]
+    for slug, _names in FORM_STEPS:
+        response = post_step(client, slug, data, csrf, files if slug == "files" else None)
+        if response.status_code != 303:
+            return response
+    send_page = client.get(SEND_URL)
+    if send_page.status_code != 200:
+        return send_page
+    token = (
+        hidden.get("submission_token")
+        or hidden_fields(send_page.get_data(as_text=True))["submission_token"]
+    )
+    payload = {"csrf_token": csrf, "submission_token": token}
+    if "consent" in data:
+        payload["consent"] = data["consent"]
+    return client.post(SEND_URL, data=payload, content_type="multipart/form-data")
 
 
 def receipt_of(response) -> tuple[str, str]:

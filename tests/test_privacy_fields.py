@@ -239,9 +239,23 @@ class _InputNames(HTMLParser):
                 self.names.add(name)
 
 
-def test_complaint_form_page_has_no_input_about_immigration_status_or_origin(client):
+def test_complaint_form_page_has_no_input_about_immigration_status_or_origin(client, db):
+    from tests.helpers import (
+        CHECK_URL,
+        FORM_STEPS,
+        SEND_URL,
+        STEP_URL,
+        post_complaint,
+        valid_complaint,
+    )
+
+    # Every page of the form, each step filled in so that the later ones open.
+    post_complaint(client, valid_complaint(consent=None))
     page = _InputNames()
-    page.feed(client.get("/complaints/new").get_data(as_text=True))
+    for url in [*(STEP_URL.format(slug) for slug, _ in FORM_STEPS), CHECK_URL, SEND_URL]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page.feed(response.get_data(as_text=True))
 
     assert {"narrative", "incident_place", "contact_email"} <= page.names
     assert sorted(n for n in page.names if forbidden_identifier(n)) == []

@@ -28,7 +28,16 @@ from complaints_app.services import audit, catalogue, tracking
 from complaints_app.timeutil import city_today
 from config import TestingConfig
 from tests.conftest import PG_SERVER, IsolatedClient, _postgres_database
-from tests.helpers import open_form, post_complaint, receipt_of
+from tests.helpers import (
+    FORM_STEPS,
+    SEND_URL,
+    hidden_fields,
+    open_form,
+    post_complaint,
+    post_step,
+    receipt_of,
+    valid_complaint,
+)
 
 BACKENDS = ["sqlite", "postgresql"] if PG_SERVER else ["sqlite"]
 THREADS = 8
@@ -135,6 +144,9 @@ def test_simultaneous_submissions_get_distinct_consecutive_references(busy_app):
 def test_same_form_sent_from_several_threads_at_once_files_one_case(busy_app):
     first = busy_app.test_client()
     hidden = open_form(first)
+    for slug, _names in FORM_STEPS:
+        assert post_step(first, slug, valid_complaint(), hidden["csrf_token"]).status_code == 303
+    send = {**hidden_fields(first.get(SEND_URL).get_data(as_text=True)), "consent": "y"}
     cookie = first.get_cookie("session")
     assert cookie is not None
     clients = [first]
@@ -143,7 +155,15 @@ def test_same_form_sent_from_several_threads_at_once_files_one_case(busy_app):
         twin.set_cookie("session", cookie.value, domain=cookie.domain)
         clients.append(twin)
 
-    responses = _post_all_at_once(clients, [hidden] * THREADS)
+    # The same send page posted from every one at the same moment (a double click, tabs).
+    barrier = threading.Barrier(THREADS)
+
+    def post(client):
+        barrier.wait(timeout=30)
+        return client.post(SEND_URL, data=send)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        responses = [f.result(timeout=120) for f in [pool.submit(post, c) for c in clients]]
 
     assert [r.status_code for r in responses] == [HTTPStatus.OK] * THREADS
     receipts = {receipt_of(r) for r in responses}

@@ -38,6 +38,7 @@ from complaints_app.models.federal_request import (
     RequestOutcome,
     RequestReason,
 )
+from complaints_app.models.form_draft import FormDraft
 from complaints_app.models.session_grant import GrantKind, SessionGrant
 from complaints_app.models.statistics import (
     StatAllegationCount,
@@ -88,6 +89,7 @@ __all__ = [
     "Disposition",
     "EventKind",
     "FederalRequest",
+    "FormDraft",
     "GrantKind",
     "GuidedQuestion",
     "GuidedQuestionText",

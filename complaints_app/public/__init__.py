@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from complaints_app.public import reports, routes, stats  # noqa: E402,F401
+from complaints_app.public import guided, reports, routes, stats  # noqa: E402,F401

@@ -24,7 +24,7 @@ from sqlalchemy import select, text
 
 from complaints_app import sessions, uow
 from complaints_app.authz import CaseAction, Complainant, Refused, can
-from complaints_app.extensions import db, limiter
+from complaints_app.extensions import db
 from complaints_app.models import Agency, Channel, Complaint, ContactMethod, GrantKind
 from complaints_app.public import bp
 from complaints_app.public.forms import (
@@ -113,15 +113,6 @@ def _contact(form: ComplaintForm) -> Contact | None:
         best_time=(form.contact_best_time.data or "").strip(),
         safe_to_contact=form.safe_to_contact.data == "yes",
     )
-
-
-@bp.route("/complaints/new", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT_PER_CLIENT"], methods=["POST"])
-def new_complaint():
-    """The guided complaint form. Errors keep every value typed and every file attached;
-    posting the same form twice files one case, and shows its receipt again only to the browser
-    session that first saw it, for a few minutes."""
-    return complaint_form_flow(ComplaintForm(), channel=lambda form: Channel.WEB)
 
 
 def complaint_form_flow(form: ComplaintForm, *, channel, filed_by=None, more=None, page=None):

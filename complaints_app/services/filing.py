@@ -73,22 +73,11 @@ def prepare_files(
     return prepared, errors
 
 
-def attempt(
-    *,
-    token: str,
-    valid: bool,
-    files: Iterable[FileStorage],
-    keep: Iterable[str],
-    data: Callable[[list[uploads.PreparedFile]], IntakeData],
-) -> Attempt:
-    """One post of a complaint form whose fields were checked (``valid``). ``keep`` names
-    kept files the person left ticked; ``data`` builds the filing from the files to attach.
-    Returns the receipt when the case is filed (or was filed by an earlier post of the same
-    form), else what to show again."""
-    earlier = earlier_receipt(token)
-    if earlier is not None:
-        return Attempt(receipt=earlier)
-
+def stage_files(*, token: str, files: Iterable[FileStorage], keep: Iterable[str]) -> Attempt:
+    """Check and clean newly attached files and keep them for this form beside the kept files
+    still wanted (``keep``), within what one submission may carry. Returns the files kept, the
+    ones still wanted (new ones included) and a message per file refused; ``not_saved`` if the
+    disk failed (then nothing new was kept)."""
     result = Attempt(kept=kept_files(token))
     known = {f.id for f in result.kept}
     result.keep = [k for k in keep if k in known]
@@ -119,6 +108,28 @@ def attempt(
         result.file_errors.append(
             _("You can attach up to %(n)s files. Please remove some.", n=limit)
         )
+    return result
+
+
+def attempt(
+    *,
+    token: str,
+    valid: bool,
+    files: Iterable[FileStorage],
+    keep: Iterable[str],
+    data: Callable[[list[uploads.PreparedFile]], IntakeData],
+) -> Attempt:
+    """One post of a complaint form whose fields were checked (``valid``). ``keep`` names
+    kept files the person left ticked; ``data`` builds the filing from the files to attach.
+    Returns the receipt when the case is filed (or was filed by an earlier post of the same
+    form), else what to show again."""
+    earlier = earlier_receipt(token)
+    if earlier is not None:
+        return Attempt(receipt=earlier)
+
+    result = stage_files(token=token, files=files, keep=keep)
+    if result.not_saved:
+        return result
     if not valid or result.file_errors:
         return result
 

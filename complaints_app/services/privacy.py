@@ -21,6 +21,7 @@ from complaints_app.models import (
     Complaint,
     EventKind,
     FederalRequest,
+    FormDraft,
     LedgerAmendment,
     Status,
     User,
@@ -38,6 +39,7 @@ SEALED_MODELS = (
     User,
     FederalRequest,
     LedgerAmendment,
+    FormDraft,
 )
 BATCH = 200
 

@@ -16,7 +16,7 @@ HELD_PROMPT = "Amended prompt for held_for_ice?"
 
 
 def _public(app, path: str) -> str:
-    response = app.test_client().get(path)
+    response = app.test_client().get(path, follow_redirects=True)
     assert response.status_code == HTTPStatus.OK
     return response.get_data(as_text=True)
 

@@ -95,9 +95,9 @@ def test_amendment_is_a_new_version_and_old_cases_keep_the_old_text(app, admin_c
 
     policy = app.test_client().get("/policy").get_data(as_text=True)
     assert "Amended text: no person shall be held" in policy
-    assert "Amended prompt for held_for_ice?" in resident.get("/complaints/new").get_data(
-        as_text=True
-    )
+    assert "Amended prompt for held_for_ice?" in resident.get(
+        "/complaints/new", follow_redirects=True
+    ).get_data(as_text=True)
 
     # The case filed before still cites version 1, whose text did not change.
     kept = _allegation_clause(db, before, "2c")

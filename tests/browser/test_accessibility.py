@@ -13,6 +13,7 @@ with Accept-Language, as a resident's browser would.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -48,8 +49,9 @@ from complaints_app.services.public_statistics import PUBLIC_TABLES
 from complaints_app.services.statistics import TABLE_KEYS
 from tests.browser.axe import describe, duplicate_ids, violations
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in
+from tests.browser.test_journeys import fill_complaint
 from tests.browser.test_keyboard_and_width import NARROW, OVERFLOW
-from tests.helpers import png_with_text, post_complaint, receipt_of
+from tests.helpers import FORM_STEPS, png_with_text, post_complaint, receipt_of
 from tests.ledger.conftest import Calendar, calendar  # noqa: F401 — a fixture used here
 from tests.ledger.test_semiannual import _entry as ledger_entry
 from tests.staff.conftest import complaint_by_reference, file_complaint
@@ -161,6 +163,7 @@ def samples(app, db, make_user, calendar: Calendar) -> Samples:  # noqa: F811
             "period_name": [first.name, periods.period_of(calendar.second).name],
             "key": [TABLE_KEYS[0]],
             "table_key": [PUBLIC_TABLES[0]],
+            "step": [slug for slug, _names in FORM_STEPS],
         },
         emails={
             **{role: user.email for role, user in users.items()},
@@ -201,7 +204,22 @@ def _enrolling(visits: Visits):
 
 # Pages that can be shown only after something happened in the same browser: the endpoint
 # and what to do first; each gets a browser of its own.
+def _complaint_form_filled(visits: Visits):
+    """The complaint form's later pages open only once the earlier ones are answered: one
+    browser goes through every page up to the send page, and each page is then opened."""
+    page = getattr(visits, "complaint_form_page", None)
+    if page is None:
+        page = visits.context().new_page()
+        page.goto("/complaints/new")
+        fill_complaint(page)
+        visits.complaint_form_page = page
+    return ANONYMOUS, page
+
+
 PREPARE = {
+    "public.complaint_step": _complaint_form_filled,
+    "public.complaint_check": _complaint_form_filled,
+    "public.complaint_send": _complaint_form_filled,
     "auth.second_factor": _second_factor_step,
     "auth.account_link": _link_opened,
     "auth.enrolment_qr": _enrolling,
@@ -398,9 +416,14 @@ def test_forms_showing_errors_have_no_axe_violations(new_context, samples, axe_s
         shots.take(page, what)
 
     page.goto("/complaints/new")
-    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("button", name="Continue").click()
     assert page.locator("#error-summary").is_visible()
     check("complaint form with errors")
+    fill_complaint(page)
+    page.get_by_label(re.compile("I understand that the office will read")).uncheck()
+    page.get_by_role("button", name="Send my complaint").click()
+    assert page.locator("#error-summary").is_visible()
+    check("complaint send page with errors")
 
     page.goto("/login")
     page.get_by_role("button", name="Sign in").click()

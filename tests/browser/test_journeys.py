@@ -29,19 +29,71 @@ def group(page, legend: str):
     return page.get_by_role("group", name=legend)
 
 
-def fill_complaint(page, *, photo: bytes | None = None, anonymous: bool = False) -> None:
-    """Fill the complaint form the way a resident would, with the mouse and the keyboard's
-    typing; nothing is sent yet."""
+# The form's pages in order: the heading each shows.
+STEP_HEADINGS = (
+    "What happened",
+    "When and where",
+    "Who was involved",
+    "Your account",
+    "Photos and documents",
+    "How we can reach you",
+    "Check your answers",
+    "Send your complaint",
+)
+PHONE_WIDTH = 375
+HEIGHT = "() => document.documentElement.scrollHeight"
+
+
+def page_height(page, width: int = PHONE_WIDTH) -> int:
+    """The page's height in CSS pixels at ``width``: measured in a viewport shorter than any
+    page, so the figure is the content's, not the window's."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 100})
+    height = page.evaluate(HEIGHT)
+    page.set_viewport_size(before)
+    return int(height)
+
+
+def continue_to(page, number: int) -> None:
+    """Press Continue and wait for step ``number`` (1-based)."""
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
+
+
+def fill_complaint(
+    page, *, photo: bytes | None = None, anonymous: bool = False, on_step=None
+) -> None:
+    """Go through the form's pages the way a resident would, with the mouse and the
+    keyboard's typing, up to the send page with the confirmation ticked; nothing is sent
+    yet. ``on_step(number, heading)`` is called on each page once it is shown."""
+
+    def shown(number: int) -> None:
+        page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
+        assert page.get_by_text(f"Step {number} of 8").is_visible()
+        if on_step is not None:
+            on_step(number, STEP_HEADINGS[number - 1])
+
+    shown(1)
     page.get_by_label(re.compile(QUESTION)).check()
     group(page, "Is someone in custody right now").get_by_label("No").check()
+    continue_to(page, 2)
+    shown(2)
     page.get_by_label("When did it happen?").fill((date.today() - timedelta(days=3)).isoformat())
     page.get_by_label("Where did it happen?").fill("Central police station")
+    continue_to(page, 3)
+    shown(3)
     page.get_by_label("The police department").check()
+    continue_to(page, 4)
+    shown(4)
     page.get_by_label("Tell us what happened").fill(NARRATIVE)
+    continue_to(page, 5)
+    shown(5)
     if photo is not None:
         page.get_by_label("Photos or documents (optional)").set_input_files(
             [{"name": "photo.png", "mimeType": "image/png", "buffer": photo}]
         )
+    continue_to(page, 6)
+    shown(6)
     if anonymous:
         page.get_by_label("No, I want to stay anonymous").check()
     else:
@@ -52,6 +104,13 @@ def fill_complaint(page, *, photo: bytes | None = None, anonymous: bool = False)
         group(page, "Is it safe for us to contact you this way?").get_by_label(
             "Yes, it is safe"
         ).check()
+    continue_to(page, 7)
+    shown(7)
+    if photo is not None:
+        assert page.get_by_text("photo.png").is_visible()
+    assert page.get_by_text(NARRATIVE).is_visible()
+    page.get_by_role("link", name="Continue").click()
+    shown(8)
     page.get_by_label(re.compile("I understand that the office will read")).check()
 
 
@@ -78,8 +137,17 @@ def test_resident_files_with_a_photo_and_tracks_the_case(new_context, shots, axe
     page.goto("/")
     shots.take(page, "home")
     page.get_by_role("link", name="File a complaint").first.click()
-    fill_complaint(page, photo=small_png())
-    shots.take(page, "form filled")
+    heights = []
+
+    def measure(number: int, heading: str) -> None:
+        heights.append(f"step {number} {heading}: {page_height(page)} px")
+        shots.take(page, f"step {number} {heading}")
+
+    fill_complaint(page, photo=small_png(), on_step=measure)
+    # Each page's height on a phone, for the record (the one-page form was 7,300 px).
+    print(f"\nComplaint form page heights at {PHONE_WIDTH} px wide:")
+    print("\n".join(heights))
+    assert len(heights) == len(STEP_HEADINGS)
     page.get_by_role("button", name="Send my complaint").click()
     reference, code = receipt(page)
     assert re.fullmatch(r"[A-Z]+-\d{4}-\d{4,}", reference)
@@ -171,10 +239,17 @@ def test_resident_journey_works_without_javascript(new_context, shots):
     context = new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto("/complaints/new")
-    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("button", name="Continue").click()
     assert page.locator("#error-summary").is_visible()
+    assert page.title().startswith("Error:")
     shots.take(page, "errors without javascript")
     fill_complaint(page, photo=small_png())
+    # Back from the send page to the answers, and on again: nothing is lost on the way.
+    page.get_by_role("link", name="Back").click()
+    page.get_by_role("heading", level=1, name="Check your answers").wait_for()
+    assert page.get_by_text(NARRATIVE).is_visible()
+    page.get_by_role("link", name="Continue").click()
+    page.get_by_label(re.compile("I understand that the office will read")).check()
     page.get_by_role("button", name="Send my complaint").click()
     reference, code = receipt(page)
     shots.take(page, "receipt without javascript")

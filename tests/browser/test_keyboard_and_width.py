@@ -8,7 +8,13 @@ from http import HTTPStatus
 
 from complaints_app.models import Role
 from tests.browser.conftest import WIDTHS
-from tests.browser.test_journeys import NARRATIVE, fill_complaint, open_case, receipt
+from tests.browser.test_journeys import (
+    NARRATIVE,
+    STEP_HEADINGS,
+    fill_complaint,
+    open_case,
+    receipt,
+)
 from tests.staff.conftest import file_complaint
 
 FOCUS = """(css) => {
@@ -63,20 +69,38 @@ def test_resident_files_and_tracks_with_the_keyboard_alone(new_context, shots):
     page.goto("/")
     tab_to(page, "a[href='/complaints/new']")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/complaints/new")
+    page.wait_for_url("**/complaints/new/what-happened")
+
+    def next_page(number: int) -> None:
+        tab_to(page, "main .button--primary")
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
 
     tab_to(page, "input[name=what_happened][value=held_for_ice]")
     page.keyboard.press("Space")
     choose(page, "urgent", "no")
+    next_page(2)
     tab_to(page, "#incident_date")
     day = date.today() - timedelta(days=3)
     page.keyboard.type(f"{day.month:02d}{day.day:02d}{day.year}")
     tab_to(page, "#incident_place")
     page.keyboard.type("Central police station")
+    next_page(3)
     choose(page, "agency", "police")
+    next_page(4)
     tab_to(page, "#narrative")
     page.keyboard.type(NARRATIVE)
+    next_page(5)
+    next_page(6)
     choose(page, "contact_choice", "anonymous")
+    next_page(7)
+    # The Back link, by keyboard, goes to the previous page with its answer kept.
+    tab_to(page, "a.back-link")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", level=1, name=STEP_HEADINGS[5]).wait_for()
+    assert page.locator("input[name=contact_choice][value=anonymous]").is_checked()
+    next_page(7)
+    next_page(8)
     tab_to(page, "#consent")
     page.keyboard.press("Space")
     shots.take(page, "form filled with the keyboard")
@@ -132,7 +156,8 @@ def public_pages(app) -> list[str]:
         view = app.view_functions[rule.endpoint]
         if "GET" not in rule.methods or rule.arguments or hasattr(view, "required_permissions"):
             continue
-        response = client.get(rule.rule)
+        # The complaint form's address starts a form and opens its first page.
+        response = client.get(rule.rule, follow_redirects=True)
         if response.status_code == HTTPStatus.OK and response.mimetype == "text/html":
             pages.append(rule.rule)
     return sorted(pages)
@@ -148,9 +173,11 @@ def test_no_sideways_scrolling_at_320_pixels(app, db, new_context, staff_page, s
         assert_fits(page, problems, shots, path)
 
     page.goto("/complaints/new")
-    page.get_by_role("button", name="Send my complaint").click()
+    page.get_by_role("button", name="Continue").click()
     assert_fits(page, problems, shots, "complaint form with errors")
-    fill_complaint(page)
+    fill_complaint(
+        page, on_step=lambda n, heading: assert_fits(page, problems, shots, f"step {n} {heading}")
+    )
     page.get_by_role("button", name="Send my complaint").click()
     reference, code = receipt(page)
     assert_fits(page, problems, shots, "receipt")

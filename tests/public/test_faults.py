@@ -16,7 +16,14 @@ from complaints_app.extensions import db
 from complaints_app.services import catalogue
 from config import TestingConfig
 from tests.conftest import PG_SERVER, IsolatedClient, _postgres_database
-from tests.helpers import jpeg_with_gps, open_form, post_complaint, receipt_of, valid_complaint
+from tests.helpers import (
+    STEP_URL,
+    jpeg_with_gps,
+    open_form,
+    post_complaint,
+    receipt_of,
+    valid_complaint,
+)
 
 NARRATIVE = "Kept at the station for ICE after my release was ordered. Marker-7Q2X."
 
@@ -113,10 +120,11 @@ def test_full_disk_while_saving_upload_keeps_nothing_and_returns_the_text(
         client, valid_complaint(narrative=NARRATIVE), files=[(photo, "big.jpg")], hidden=hidden
     )
     html = response.get_data(as_text=True)
+    # The files step failed: the files are asked for again, every other answer is kept.
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert "Your complaint was not sent" in html
-    assert "please attach your files again" in html
-    assert NARRATIVE in html
+    assert "Your files were not saved" in html
+    assert "Please attach your files again" in html
+    assert NARRATIVE in client.get(STEP_URL.format("your-account")).get_data(as_text=True)
     assert count(app, "complaint") == 0
     assert [p for p in tiny_disk.rglob("*") if p.is_file()] == []
 

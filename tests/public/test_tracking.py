@@ -27,6 +27,7 @@ from tests.helpers import (
     post_complaint,
     receipt_of,
     sign_in_to_case,
+    valid_complaint,
 )
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -165,7 +166,9 @@ def _file_case_whose_code_has(client, app, symbols: str) -> tuple[str, str]:
     hidden = open_form(client)
     with app.app_context():
         while not all(s in tracking.code_for_token(hidden["submission_token"]) for s in symbols):
-            hidden["submission_token"] = tracking.new_submission_token()
+            # A new browser session gets a new form, with a new token from the server.
+            client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+            hidden = open_form(client)
     return receipt_of(post_complaint(client, hidden=hidden))
 
 
@@ -382,11 +385,11 @@ def test_purged_case_cannot_be_opened(app, client, db):
 
 
 def _new_form(client, reference, code):
-    return client.get("/complaints/new")
+    return client.get("/complaints/new", follow_redirects=True)
 
 
 def _form_with_errors(client, reference, code):
-    return client.post("/complaints/new", data={**open_form(client), "narrative": "Mine."})
+    return post_complaint(client, valid_complaint(narrative="Mine."))
 
 
 def _receipt(client, reference, code):

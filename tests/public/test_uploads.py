@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from complaints_app.models import Attachment, Complaint
 from complaints_app.services import pending, uploads
 from tests.helpers import (
+    STEP_URL,
     error_summary,
     hidden_fields,
     jpeg_with_gps,
@@ -62,6 +63,11 @@ def _kept(page) -> list[tuple[str, str, bool]]:
         label = page.find("label", **{"for": box.get("id")})
         result.append((box.get("value"), label.text, "checked" in box.attrs))
     return result
+
+
+def _files_page(client):
+    """The form's files step, which lists the files kept for it."""
+    return parse_page(client.get(STEP_URL.format("files")).get_data(as_text=True))
 
 
 def _stored_files(folder: Path) -> list[Path]:
@@ -164,8 +170,8 @@ def test_more_than_max_files_keeps_the_first_ones_and_says_which_were_not_kept(a
 def test_unticking_a_kept_file_makes_room_for_a_new_one(app, client, db):
     limit = app.config["UPLOAD_MAX_FILES"]
     files = [(small_png((i * 20, 0, 0)), f"picture-{i}.png") for i in range(limit)]
-    response = post_complaint(client, valid_complaint(narrative=""), files=files)
-    kept = _kept(parse_page(response.get_data(as_text=True)))
+    response = post_complaint(client, valid_complaint(consent=None), files=files)
+    kept = _kept(_files_page(client))
     assert len(kept) == limit
 
     again = post_complaint(
@@ -247,7 +253,7 @@ def test_files_are_stored_encrypted_under_random_names_outside_static(app, clien
 
 def test_files_kept_between_posts_are_encrypted_and_named_at_random(app, client, db, upload_dir):
     response = post_complaint(
-        client, valid_complaint(narrative=""), files=[(jpeg_with_gps(), "ana-photo.jpg")]
+        client, valid_complaint(consent=None), files=[(jpeg_with_gps(), "ana-photo.jpg")]
     )
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
 
@@ -263,7 +269,7 @@ def test_files_kept_between_posts_are_encrypted_and_named_at_random(app, client,
 def _first_post_with_error(client):
     response = post_complaint(
         client,
-        valid_complaint(narrative=""),
+        valid_complaint(consent=None),
         files=[(jpeg_with_gps(), "photo.jpg"), (small_pdf(), "statement.pdf")],
     )
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
@@ -274,8 +280,8 @@ def test_valid_files_are_kept_when_another_field_has_an_error(client, db):
     response = _first_post_with_error(client)
 
     page = parse_page(response.get_data(as_text=True))
-    assert [href for href, _ in error_summary(page)] == ["#narrative"]
-    kept = _kept(page)
+    assert [href for href, _ in error_summary(page)] == ["#consent"]
+    kept = _kept(_files_page(client))
     assert [(name, ticked) for _, name, ticked in kept] == [
         ("photo.jpg", True),
         ("statement.pdf", True),
@@ -301,7 +307,7 @@ def test_valid_files_are_kept_when_another_field_has_an_error(client, db):
 
 def test_unticked_kept_file_is_left_out(client, db, upload_dir):
     response = _first_post_with_error(client)
-    kept = _kept(parse_page(response.get_data(as_text=True)))
+    kept = _kept(_files_page(client))
     pdf_only = [value for value, name, _ in kept if name == "statement.pdf"]
 
     corrected = post_complaint(
@@ -343,7 +349,7 @@ def test_refused_file_does_not_lose_good_file_sent_with_it(client, db):
 
 def test_kept_file_and_new_file_are_filed_together(client, db):
     response = _first_post_with_error(client)
-    kept = _kept(parse_page(response.get_data(as_text=True)))
+    kept = _kept(_files_page(client))
 
     corrected = post_complaint(
         client,

@@ -1,6 +1,6 @@
-"""Every rule of the complaint form, through POST /complaints/new: the message is shown at the
-top and beside the field, nothing typed is lost, and no case is filed. Forms without a CSRF
-token are refused with a message a resident can act on."""
+"""Every rule of the complaint form, through its steps (/complaints/new/<step>): the message
+is shown at the top and beside the field, nothing typed is lost, and no case is filed. Forms
+without a CSRF token are refused with a message a resident can act on."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from complaints_app.models import CaseEvent, Complaint, Status
 from complaints_app.timeutil import city_today
 from tests.helpers import (
+    FORM_STEPS,
     error_summary,
     hidden_fields,
     open_form,
@@ -209,10 +210,22 @@ def _complaints(db) -> int:
     return db.session.scalar(select(func.count()).select_from(Complaint))
 
 
-def assert_form_keeps(page, posted: dict) -> None:
-    """Every value of ``posted`` is back in the form: text in its box, choices ticked, and
-    nothing ticked that was not."""
-    for name in TYPED:
+# The fields each page of the form asks, the send page's consent included.
+PAGE_FIELDS = [names for _slug, names in FORM_STEPS] + [("consent",)]
+
+
+def _page_fields(field: str) -> tuple[str, ...]:
+    return next(names for names in PAGE_FIELDS if field in names)
+
+
+def assert_form_keeps(page, posted: dict, names=None) -> None:
+    """Every value of ``posted`` that the page asks (``names``, by default those of the page
+    holding the first field with a mistake) is back in the form: text in its box, choices
+    ticked, and nothing ticked that was not."""
+    if names is None:
+        first = next(n for n in TYPED if page.find(id=f"{n}-error") is not None)
+        names = _page_fields(first)
+    for name in (n for n in TYPED if n in names):
         value = posted.get(name)
         controls = [el for el in page.find_all(name=name) if el.tag in ("input", "textarea")]
         assert controls, f"no {name} on the page"
@@ -283,18 +296,49 @@ def test_choice_no_button_offers_is_refused_not_a_server_error(app, client, db, 
     assert _complaints(db) == 0
 
 
-def test_several_mistakes_are_all_listed_in_form_order(app, client, db):
-    posted = _typed(app, {"urgent": None, "incident_place": "", "consent": None})
+@pytest.mark.parametrize(
+    ("overrides", "anchors"),
+    [
+        pytest.param(
+            {"what_happened": None, "urgent": None},
+            ["#what_happened-0", "#urgent-0"],
+            id="what-happened",
+        ),
+        pytest.param(
+            {"incident_date": "", "incident_time": "x" * 41, "incident_place": ""},
+            ["#incident_date", "#incident_time", "#incident_place"],
+            id="when-and-where",
+        ),
+        pytest.param(
+            {"agency": None, "officers": "x" * 301},
+            ["#agency-0", "#officers"],
+            id="who-was-involved",
+        ),
+        pytest.param(
+            {"contact_email": "ana(at)example", "safe_to_contact": None},
+            ["#contact_email", "#safe_to_contact-0"],
+            id="contact",
+        ),
+    ],
+)
+def test_several_mistakes_on_one_step_are_all_listed_in_form_order(
+    app, client, db, overrides, anchors
+):
+    posted = _typed(app, overrides)
 
     response = post_complaint(client, posted)
 
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = parse_page(response.get_data(as_text=True))
-    assert [href for href, _ in error_summary(page)] == ["#urgent-0", "#incident_place", "#consent"]
+    assert [href for href, _ in error_summary(page)] == anchors
     assert_form_keeps(page, posted)
+    assert _complaints(db) == 0
 
 
 def test_failed_post_title_starts_with_error(app, client, db):
-    ok_page = parse_page(client.get("/complaints/new").get_data(as_text=True))
+    ok_page = parse_page(
+        client.get("/complaints/new", follow_redirects=True).get_data(as_text=True)
+    )
     assert not ok_page.find("title").text.startswith("Error:")
 
     response = post_complaint(client, _typed(app, {"narrative": ""}))
@@ -317,7 +361,9 @@ def test_corrected_form_files_the_case(app, client, db):
 
 
 CSRF_POSTS = [
-    pytest.param("/complaints/new", lambda ref, code: valid_complaint(), id="new-complaint"),
+    pytest.param(
+        "/complaints/new/what-happened", lambda ref, code: valid_complaint(), id="new-complaint"
+    ),
     pytest.param("/track", lambda ref, code: {"reference": ref, "code": code}, id="track"),
     pytest.param("/track/reply", lambda ref, code: {"message": "Hello office"}, id="reply"),
     pytest.param("/track/withdraw", lambda ref, code: {"confirm": "y"}, id="withdraw"),
@@ -334,7 +380,7 @@ def test_post_without_csrf_token_is_refused_with_friendly_message_and_changes_no
     sign_in_to_case(client, reference, code)
     events = db.session.scalar(select(func.count()).select_from(CaseEvent))
     data = payload(reference, code)
-    if url == "/complaints/new":
+    if url.startswith("/complaints/new"):
         data["submission_token"] = open_form(client)["submission_token"]
 
     response = client.post(url, data=data, content_type="multipart/form-data")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from complaints_app.extensions import db as _db
 from complaints_app.models import Complaint, Role
-from tests.helpers import hidden_fields, parse_page, post_complaint, valid_complaint
+from tests.helpers import hidden_fields, parse_page, post_complaint, step_page, valid_complaint
 from tests.staff.conftest import login
 
 CONTACT = {
@@ -94,7 +94,8 @@ def test_contact_questions_follow_the_anonymous_choice_without_script(app, db, m
     browser = app.test_client()
     if url.startswith("/staff"):
         login(browser, make_user(Role.INTAKE).email)
-    page = parse_page(browser.get(url).get_data(as_text=True))
+    shown = step_page(browser, "contact") if url == "/complaints/new" else browser.get(url)
+    page = parse_page(shown.get_data(as_text=True))
     section = next(
         s for s in page.find_all("section") if "contact-questions" in (s.get("class") or "")
     )

@@ -20,7 +20,17 @@ from werkzeug.http import parse_options_header
 
 from complaints_app.models import Attachment, Role
 from complaints_app.services import uploads
-from tests.helpers import error_summary, open_form, parse_page, receipt_of, valid_complaint
+from tests.helpers import (
+    SEND_URL,
+    STEP_URL,
+    error_summary,
+    hidden_fields,
+    open_form,
+    parse_page,
+    post_step,
+    receipt_of,
+    valid_complaint,
+)
 
 BOUNDARY = "----names-boundary-7c3f"
 
@@ -53,10 +63,23 @@ def _multipart(fields: dict, files: list[tuple[bytes, str]]) -> bytes:
 
 
 def _post(client, files: list[tuple[bytes, str]], **overrides):
-    body = _multipart({**open_form(client), **valid_complaint(**overrides)}, files)
-    return client.post(
-        "/complaints/new", data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+    """The resident's form with ``files`` sent, names exactly as given, on its files step;
+    then sent. The first page that did not move on, else the answer to sending."""
+    data = valid_complaint(**overrides)
+    csrf = open_form(client)["csrf_token"]
+    for slug in ("what-happened", "when-and-where", "who-was-involved", "your-account"):
+        assert post_step(client, slug, data, csrf).status_code == 303
+    body = _multipart({"csrf_token": csrf}, files)
+    response = client.post(
+        STEP_URL.format("files"),
+        data=body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
     )
+    if response.status_code != 303:
+        return response
+    assert post_step(client, "contact", data, csrf).status_code == 303
+    send = hidden_fields(client.get(SEND_URL).get_data(as_text=True))
+    return client.post(SEND_URL, data={**send, "consent": "y"})
 
 
 # (name sent, name stored, name offered on download); every file is a PNG.
