@@ -44,6 +44,7 @@ from complaints_app.models.statistics import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationBand,
     StatDurationCount,
 )
 from complaints_app.models.user import (
@@ -107,6 +108,7 @@ __all__ = [
     "StatBasis",
     "StatClauseComplaintCount",
     "StatComplaintCount",
+    "StatDurationBand",
     "StatDurationCount",
     "Status",
     "TokenScope",
