@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -30,27 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from journey_load import HIDDEN, RECEIPT, Session, fill_form, serve
+from scratch_db import PG_SERVER, create_database, drop_database, new_name
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PG_SERVER = os.environ.get("PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "staple battery horse correct lantern"  # noqa: S105 — a throwaway benchmark account
-
-
-def _postgres(name: str, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-    ) as conn:
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        else:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def _sign_in(port: int, email: str) -> Session:
@@ -121,9 +104,8 @@ def main() -> None:
     }
     pg_name = None
     if args.postgres:
-        pg_name = f"bench_views_{secrets.token_hex(4)}"
-        _postgres(pg_name, create=True)
-        env["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+        pg_name = new_name("bench_views")
+        env["DATABASE_URL"] = create_database(pg_name)
     else:
         env.pop("DATABASE_URL", None)
     flask = [str(BIN / "flask"), "--app", "wsgi"]
@@ -172,7 +154,7 @@ def main() -> None:
         server.wait(timeout=10)
     verified = cli("audit", "verify")
     if pg_name:
-        _postgres(pg_name, create=False)
+        drop_database(pg_name)
 
     database = "PostgreSQL" if args.postgres else "SQLite (WAL)"
     print(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -24,18 +23,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from scratch_db import create_database, drop_database, new_name  # noqa: E402
+
 FLASK = Path(sys.executable).parent / "flask"
-PG = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 TARGET_SECONDS = 120.0
 TARGET_CASES = 100_000
-
-
-def _postgres(sql: str, params: tuple = ()) -> None:
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(sql, params)
 
 
 def _flask(env: dict[str, str], *args: str) -> tuple[float, float, str]:
@@ -62,10 +56,9 @@ def _flask(env: dict[str, str], *args: str) -> tuple[float, float, str]:
 
 def run(backend: str, cases: int, seed: int, verify: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        name = f"demo_bench_{secrets.token_hex(4)}"
+        name = new_name("demo_bench")
         if backend == "postgresql":
-            _postgres(f'CREATE DATABASE "{name}"')
-            url = PG_URL.format(name=name)
+            url = create_database(name)
         else:
             url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         env = {**os.environ, "DATABASE_URL": url, "UPLOAD_FOLDER": str(Path(folder) / "up")}
@@ -87,11 +80,7 @@ def run(backend: str, cases: int, seed: int, verify: bool) -> None:
                 print(f"  audit verify: {said} ({wall:.1f} s)")
         finally:
             if backend == "postgresql":
-                _postgres(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                    (name,),
-                )
-                _postgres(f'DROP DATABASE IF EXISTS "{name}"')
+                drop_database(name)
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import stats as bench  # noqa: E402  (benchmarks/stats.py: generator, loaders, timing)
+from scratch_db import scratch_database  # noqa: E402
 
 
 def run(url: str, n: int, repeat: int, loader) -> None:
@@ -80,14 +80,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("APP_ENV", "testing")
     if args.postgres:
-        name = f"complaints_bench_{secrets.token_hex(4)}"
-        bench._postgres(name, create=True)
-        try:
-            url = f"{bench.PG_SERVER}/{name}"
+        with scratch_database("complaints_bench") as url:
             print(f"postgresql, {args.complaints:,} complaints:")
             run(url, args.complaints, args.repeat, lambda n, ids: bench.load_postgres(url, n, ids))
-        finally:
-            bench._postgres(name, create=False)
     else:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "stats.sqlite3"

@@ -33,8 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-PG_SERVER = os.environ.get("PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+from scratch_db import scratch_database  # noqa: E402
+
 TARGET_MS = 300.0
 START = date(2023, 7, 1)
 SPAN_DAYS = 3 * 365
@@ -200,22 +202,6 @@ def load_postgres(url: str, n: int, clause_ids: list[int]) -> None:
         conn.execute("VACUUM ANALYZE allegation")
 
 
-def _postgres(name: str, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(
-        "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-    ) as conn:
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        else:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
 def _timed(fn, repeat: int) -> float:
     fn()  # warm-up: caches, plans
     runs = []
@@ -332,10 +318,7 @@ def main() -> None:
                 lambda n, ids: load_sqlite(path, n, ids),
             )
     if not args.sqlite_only:
-        name = f"complaints_bench_{secrets.token_hex(4)}"
-        _postgres(name, create=True)
-        try:
-            url = f"{PG_SERVER}/{name}"
+        with scratch_database("complaints_bench", keep=args.keep) as url:
             report += run(
                 "postgresql",
                 url,
@@ -343,11 +326,8 @@ def main() -> None:
                 args.repeat,
                 lambda n, ids: load_postgres(url, n, ids),
             )
-        finally:
             if args.keep:
-                report.append(f"kept database {name}")
-            else:
-                _postgres(name, create=False)
+                report.append(f"kept database {url.rsplit('/', 1)[1]}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     report.append(f"machine: {os.cpu_count()} cores, load average at the end {load}")
     print("\n".join(report))

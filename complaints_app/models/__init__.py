@@ -45,6 +45,7 @@ from complaints_app.models.statistics import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationBand,
     StatDurationCount,
 )
 from complaints_app.models.user import (
@@ -111,6 +112,7 @@ __all__ = [
     "StatBasis",
     "StatClauseComplaintCount",
     "StatComplaintCount",
+    "StatDurationBand",
     "StatDurationCount",
     "Status",
     "TokenScope",

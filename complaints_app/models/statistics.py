@@ -65,6 +65,21 @@ class StatDurationCount(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StatDurationBand(db.Model):
+    """The duration counts summed by band — ``band`` is ``amount // width``, the width 60 for
+    'ack' (hours of minutes) and 24 for 'close' (days of hours) — so that a percentile first
+    finds the band holding its rank among a few hundred rows, then reads the exact values of
+    that band alone from ``StatDurationCount``."""
+
+    __tablename__ = "stat_duration_band"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatBasis(db.Model):
     """One row: the settings the counts were cut with."""
 

@@ -19,13 +19,17 @@ Durations are whole seconds between two instants, each cut to its second first
 whole units of them rounded down (``units_between``): both databases see the same integers,
 whatever fractions of a second the rows hold.
 
-``percentiles_from_counts`` gives the same figures from counts of equal values (the stored
-duration counts of services/stat_summary.py): the value at a rank is the smallest value whose
-running count passes it, then the same interpolation.
+``percentiles_from_bands`` gives the same figures from counts of equal values (the stored
+duration counts of services/stat_summary.py) without reading every one: the counts by band
+(a range of values) say which band holds each wanted rank, then that band's counts say which
+value: the smallest whose running count passes the rank. The interpolation is the same
+arithmetic on doubles, done in Python, so the float is the same.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,8 +77,13 @@ def units_between(start, end, unit: timedelta) -> ColumnElement:
     seconds = int(unit.total_seconds())
     if dialect_name() == "postgresql":
         return cast(func.floor((epoch_seconds(end) - epoch_seconds(start)) / seconds), Integer)
-    # Whole seconds are integers here, and integer division of a duration rounds it down.
-    return (epoch_seconds(end) - epoch_seconds(start)) / seconds
+    return floor_divide(epoch_seconds(end) - epoch_seconds(start), seconds)
+
+
+def floor_divide(x, n: int) -> ColumnElement:
+    """``x // n`` for an integer expression, rounded down as Python rounds it: SQL's integer
+    division (``//`` on integers; ``/`` would be true division) truncates towards zero."""
+    return case((x >= 0, x // n), else_=-((n - 1 - x) // n))
 
 
 def units_between_values(start: datetime, end: datetime, unit: timedelta) -> int:
@@ -177,48 +186,85 @@ def _percentiles_by_rank(sub, fractions: Sequence[float]) -> dict[str, Spread]:
     return result
 
 
-def _floor(x) -> ColumnElement:
-    # PostgreSQL rounds a double cast to integer; SQLite truncates, which is floor for x >= 0.
-    return cast(func.floor(x) if dialect_name() == "postgresql" else x, Integer)
+def _ranks(total: int, fractions: Sequence[float]) -> dict[float, tuple[float, int, int]]:
+    """For each fraction: h, and the two 0-based ranks interpolated between, as
+    ``percentile_cont`` computes them (on doubles)."""
+    found = {}
+    for p in fractions:
+        h = p * (total - 1)
+        first = math.floor(h)
+        found[p] = (h, first, first + 1 if h > first else first)
+    return found
 
 
-def percentiles_from_counts(counts: Select, fractions: Sequence[float]) -> dict[str, Spread]:
-    """The same percentiles from a SELECT of ``grp``, ``v`` and ``n`` (how many values equal
-    ``v``): the value at rank r is the smallest ``v`` whose running count passes r, and the
-    interpolation is the same arithmetic as above. One query and one pass over the running
-    counts, the same on both databases."""
-    sub = counts.subquery()
-    running = select(
-        sub.c.grp,
-        sub.c.v,
-        func.sum(sub.c.n).over(partition_by=sub.c.grp, order_by=sub.c.v, rows=(None, 0)).label("c"),
-        func.sum(sub.c.n).over(partition_by=sub.c.grp).label("total"),
-    ).subquery("running")
-    columns = []
-    for i, p in enumerate(fractions):
-        h = literal(p, Float) * (running.c.total - 1)
-        first = _floor(h)
-        second = first + case((h > first, 1), else_=0)
-        columns += [
-            cast(func.min(case((running.c.c > first, running.c.v))), Float).label(f"lo{i}"),
-            cast(func.min(case((running.c.c > second, running.c.v))), Float).label(f"hi{i}"),
-            func.max(h - first).label(f"frac{i}"),
-        ]
-    picked = (
-        select(running.c.grp, func.max(running.c.total).label("total"), *columns)
-        .group_by(running.c.grp)
-        .subquery("picked")
+def percentiles_from_bands(
+    bands: Select,
+    values_in: Callable[[str, int], Select],
+    fractions: Sequence[float],
+) -> dict[str, Spread]:
+    """The same percentiles from ``bands``, a SELECT of ``grp``, ``band`` and ``n`` (how many
+    values fall in the band; bands ordered as their values are), and ``values_in(grp, band)``,
+    a SELECT of ``v`` and ``n`` for the values of one band (a value may come in several
+    rows). Two queries whatever the data: the bands of every group, then the values of the
+    few bands that hold a wanted rank."""
+    per_group: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for grp, band, n in db.session.execute(bands):
+        if n:
+            per_group[grp].append((int(band), int(n)))
+    wanted: dict[str, dict[float, tuple[float, int, int]]] = {}
+    # (grp, band) -> how many values lie in lower bands, and in this one
+    held: dict[tuple[str, int], tuple[int, int]] = {}
+    for grp, found in per_group.items():
+        found.sort()
+        total = sum(n for _band, n in found)
+        wanted[grp] = _ranks(total, fractions)
+        ranks = {r for _h, first, second in wanted[grp].values() for r in (first, second)}
+        below = 0
+        for band, n in found:
+            if any(below <= r < below + n for r in ranks):
+                held[(grp, band)] = (below, n)
+            below += n
+    if not held:
+        return {}
+    parts = []
+    for grp, band in sorted(held):
+        sub = values_in(grp, band).subquery()
+        parts.append(
+            select(
+                literal(grp, String).label("grp"),
+                literal(band, Integer).label("band"),
+                sub.c.v,
+                sub.c.n,
+            )
+        )
+    read = union_all(*parts).subquery("read")
+    # Summed in SQL: a band's value comes in a row per period (and more) otherwise.
+    grouped = select(read.c.grp, read.c.band, read.c.v, func.sum(read.c.n)).group_by(
+        read.c.grp, read.c.band, read.c.v
     )
-    # lo + frac * (hi - lo) on doubles, as PostgreSQL's percentile_cont computes it.
-    stmt = select(
-        picked.c.grp,
-        picked.c.total,
-        *[
-            picked.c[f"lo{i}"] + picked.c[f"frac{i}"] * (picked.c[f"hi{i}"] - picked.c[f"lo{i}"])
-            for i in range(len(fractions))
-        ],
-    )
-    return {
-        grp: Spread(int(total), dict(zip(fractions, map(float, values), strict=True)))
-        for grp, total, *values in db.session.execute(stmt)
-    }
+    values: dict[tuple[str, int], list[tuple[float, int]]] = defaultdict(list)
+    for grp, band, v, n in db.session.execute(grouped):
+        if n:
+            values[(grp, int(band))].append((float(v), int(n)))
+
+    def value_at(grp: str, rank: int) -> float:
+        for (g, band), (below, n) in held.items():
+            if g == grp and below <= rank < below + n:
+                running = below
+                for v, count in sorted(values[(g, band)]):
+                    running += count
+                    if running > rank:
+                        return v
+        # The band's values disagree with its count: the stored counts are broken.
+        raise LookupError(f"rank {rank} of {grp} is in no band read")
+
+    result = {}
+    for grp, ranks in wanted.items():
+        total = sum(n for _band, n in per_group[grp])
+        spread = {}
+        for p, (h, first, second) in ranks.items():
+            lo, hi = value_at(grp, first), value_at(grp, second)
+            # lo + frac * (hi - lo) on doubles, as PostgreSQL's percentile_cont computes it.
+            spread[p] = lo + (h - first) * (hi - lo)
+        result[grp] = Spread(total, spread)
+    return result

@@ -3,7 +3,8 @@
 Counting a period's allegations means joining hundreds of thousands of rows, and a median
 means sorting every case: too slow for a page at a million allegations. So the counts per
 period and key (models/statistics.py) — complaints, allegations, complaints per clause, and
-cases per whole minute to acknowledge and whole hour to close — are stored, and every flush
+cases per whole minute to acknowledge and whole hour to close, and those same durations
+counted by band (hours to acknowledge, days to close) — are stored, and every flush
 that adds, changes or removes a complaint or an allegation corrects them: just before the
 flush it reads what the touched cases contributed, just after it reads what they contribute
 now, and it adds the difference. Whatever changed — a status, a clause, a
@@ -49,9 +50,14 @@ from complaints_app.models import (
     StatBasis,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationBand,
     StatDurationCount,
 )
-from complaints_app.services.percentile import units_between, units_between_values
+from complaints_app.services.percentile import (
+    floor_divide,
+    units_between,
+    units_between_values,
+)
 from complaints_app.services.periods import period_at, period_number, period_of_moment
 
 _PENDING = "stat_summary_pending"
@@ -60,14 +66,20 @@ COMPLAINT_KEYS = ("period", "status", "agency", "channel", "urgent")
 ALLEGATION_KEYS = ("period", "status", "agency", "channel", "clause_code", "disposition")
 CLAUSE_KEYS = ("period", "clause_code")
 DURATION_KEYS = ("period", "measure", "urgent", "amount")
+BAND_KEYS = ("period", "measure", "urgent", "band")
 #: Durations are counted in whole units: minutes to acknowledge, hours to close.
 ACK_UNIT = timedelta(minutes=1)
 CLOSE_UNIT = timedelta(hours=1)
+#: How many units make a band of ``StatDurationBand``: an hour of minutes, a day of hours.
+#: A percentile reads every band of its periods and the single amounts of one band (at most
+#: this many per period), so these keep both reads to a few hundred rows.
+BAND_WIDTH = {"ack": 60, "close": 24}
 TABLES: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (StatComplaintCount.__table__, COMPLAINT_KEYS),
     (StatAllegationCount.__table__, ALLEGATION_KEYS),
     (StatClauseComplaintCount.__table__, CLAUSE_KEYS),
     (StatDurationCount.__table__, DURATION_KEYS),
+    (StatDurationBand.__table__, BAND_KEYS),
 )
 
 
@@ -101,7 +113,7 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 def contributions(conn: Connection, ids: set[int]) -> list[Counter]:
     """What the cases ``ids`` add to each count table, as they stand in the database."""
-    cells: list[Counter] = [Counter(), Counter(), Counter(), Counter()]
+    cells: list[Counter] = [Counter() for _ in TABLES]
     for chunk in _chunks(ids):
         keys = {}
         for cid, received, status, agency, channel, urgent, acked, closed in conn.execute(
@@ -119,12 +131,11 @@ def contributions(conn: Connection, ids: set[int]) -> list[Counter]:
             period = period_of_moment(received).name
             keys[cid] = (period, status.value, agency.value, channel.value, bool(urgent))
             cells[0][keys[cid]] += 1
-            if acked is not None:
-                amount = units_between_values(received, acked, ACK_UNIT)
-                cells[3][(period, "ack", bool(urgent), amount)] += 1
-            if closed is not None:
-                amount = units_between_values(received, closed, CLOSE_UNIT)
-                cells[3][(period, "close", bool(urgent), amount)] += 1
+            for measure, stamp, unit in (("ack", acked, ACK_UNIT), ("close", closed, CLOSE_UNIT)):
+                if stamp is not None:
+                    amount = units_between_values(received, stamp, unit)
+                    cells[3][(period, measure, bool(urgent), amount)] += 1
+                    cells[4][(period, measure, bool(urgent), amount // BAND_WIDTH[measure])] += 1
         codes: dict[int, set[str]] = defaultdict(set)
         for cid, code, disposition, n in conn.execute(
             select(Allegation.complaint_id, Clause.code, Allegation.disposition, func.count())
@@ -322,4 +333,26 @@ def _insert_counts(conn: Connection, period) -> None:
                 rows.c.period, rows.c.clause_code, func.count(func.distinct(rows.c.complaint_id))
             ).group_by(rows.c.period, rows.c.clause_code),
         )
+    )
+    conn.execute(_insert_bands())
+
+
+def _insert_bands():
+    """INSERT … SELECT filling ``stat_duration_band`` from ``stat_duration_count``, each band
+    the sum of its amounts."""
+    durations = StatDurationCount.__table__
+    band = case(
+        *[
+            (durations.c.measure == measure, floor_divide(durations.c.amount, width))
+            for measure, width in BAND_WIDTH.items()
+        ]
+    ).label("band")
+    banded = (
+        select(durations.c.period, durations.c.measure, durations.c.urgent, band, durations.c.n)
+        .where(durations.c.measure.in_(list(BAND_WIDTH)))
+        .subquery()
+    )
+    grouped = [banded.c[k] for k in BAND_KEYS]
+    return StatDurationBand.__table__.insert().from_select(
+        [*BAND_KEYS, "n"], select(*grouped, func.sum(banded.c.n)).group_by(*grouped)
     )

@@ -22,9 +22,11 @@ cases) is for staff only.
 Queries: the counts come from tables kept current with every change to a case
 (services/stat_summary.py) — a few hundred rows per period — or, while those are not usable,
 from the cases themselves, with the same results. One query for every complaint table, two for
-the allegation tables, one for the time figures (from the cases, through an index that holds
-them), one for the open workload, one for the clause names and one to check the stored counts:
-the number of queries does not grow with the data.
+the allegation tables, two for the time figures (the stored counts by band, then the amounts
+of the few bands holding a wanted rank; or one over the cases, through an index that holds
+them), one for the open workload (through partial indexes that hold only the cases it
+counts), one for the clause names and one to check the stored counts: the number of queries
+does not grow with the data.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    bindparam,
     case,
     cast,
     func,
     literal,
     select,
+    text,
     type_coerce,
     union_all,
 )
@@ -60,13 +64,21 @@ from complaints_app.models import (
     StatAllegationCount,
     StatClauseComplaintCount,
     StatComplaintCount,
+    StatDurationBand,
     StatDurationCount,
     Status,
 )
-from complaints_app.services import queue, stat_summary
-from complaints_app.services.percentile import percentiles_from_counts, spreads, units_between
+from complaints_app.models.complaint import ACK_PENDING_SQL, INVESTIGATION_RUNNING_SQL, WAITING_SQL
+from complaints_app.models.types import UTCDateTime
+from complaints_app.services import stat_summary
+from complaints_app.services.percentile import (
+    dialect_name,
+    percentiles_from_bands,
+    spreads,
+    units_between,
+)
 from complaints_app.services.periods import Period, periods
-from complaints_app.services.stat_summary import ACK_UNIT, CLOSE_UNIT
+from complaints_app.services.stat_summary import ACK_UNIT, BAND_WIDTH, CLOSE_UNIT
 from complaints_app.services.stat_tables import (
     COUNT,
     DAYS,
@@ -270,31 +282,58 @@ def _allegation_figures(period: Period | None, counted: bool) -> dict[str, dict[
 
 def _duration_figures(period: Period | None, counted: bool) -> dict[str, object]:
     """Median and 90th percentile of time to acknowledge (all cases, and urgent ones, which
-    have hours where others have days), in whole minutes, and to close, in whole hours: one
-    query, from the stored counts of each duration when ``counted``, else from the cases
-    (see services/percentile.py for the definition; both give the same figures)."""
+    have hours where others have days), in whole minutes, and to close, in whole hours: from
+    the stored counts when ``counted`` — one query for the counts by band, one for the
+    amounts of the bands holding the wanted ranks — else one query over the cases (see
+    services/percentile.py for the definition; both give the same figures)."""
     if counted:
-        table = StatDurationCount.__table__
         names = [p.name for p in _periods_in(period)]
-        branches = []
-        for figure, measure, urgent_only in (
-            ("ack:all", "ack", False),
-            ("ack:urgent", "ack", True),
-            ("close:all", "close", False),
-        ):
-            where = [table.c.period.in_(names), table.c.measure == measure, table.c.n > 0]
-            if urgent_only:
-                where.append(table.c.urgent.is_(True))
-            branches.append(
+        figures = {
+            "ack:all": ("ack", False),
+            "ack:urgent": ("ack", True),
+            "close:all": ("close", False),
+        }
+
+        def chosen(table, figure: str, urgency: tuple[bool, ...] = (False, True)) -> list:
+            measure, urgent_only = figures[figure]
+            return [
+                table.c.period.in_(names),
+                table.c.measure == measure,
+                table.c.urgent.in_((True,) if urgent_only else urgency),
+                table.c.n > 0,
+            ]
+
+        bands = StatDurationBand.__table__
+        by_band = union_all(
+            *[
                 select(
                     literal(figure, String).label("grp"),
-                    table.c.amount.label("v"),
-                    cast(func.sum(table.c.n), Integer).label("n"),
+                    bands.c.band,
+                    cast(func.sum(bands.c.n), Integer).label("n"),
                 )
-                .where(*where)
-                .group_by(table.c.amount)
+                .where(*chosen(bands, figure))
+                .group_by(bands.c.band)
+                for figure in figures
+            ]
+        )
+        amounts = StatDurationCount.__table__
+
+        def values_in(figure: str, band: int):
+            width = BAND_WIDTH[figures[figure][0]]
+            # One branch per urgency: the key is (period, measure, urgent, amount), so the
+            # index reaches a band's amounts only past a single urgency value.
+            return union_all(
+                *[
+                    select(amounts.c.amount.label("v"), amounts.c.n).where(
+                        *chosen(amounts, figure, (urgent,)),
+                        amounts.c.amount >= band * width,
+                        amounts.c.amount < (band + 1) * width,
+                    )
+                    for urgent in ((True,) if figures[figure][1] else (False, True))
+                ]
             )
-        return percentiles_from_counts(union_all(*branches), FRACTIONS)
+
+        return percentiles_from_bands(by_band, values_in, FRACTIONS)
     rows = select(
         Complaint.urgent.label("urgent"),
         cast(
@@ -315,24 +354,57 @@ def _duration_figures(period: Period | None, counted: bool) -> dict[str, object]
     )
 
 
-def _workload_figures(period: Period | None, now: datetime) -> dict[str, int]:
-    """Open cases received in the period, as of ``now``: one query over open cases only."""
-    long_ago = now - timedelta(days=WAITING_LONG_DAYS)
+#: The open workload's counts: (index, its predicate, the moment compared with a bound time).
+_WORKLOAD_COUNTS = (
+    ("ix_complaint_ack_pending", ACK_PENDING_SQL, "ack_due_at < :now"),
+    (
+        "ix_complaint_investigation_running",
+        INVESTIGATION_RUNNING_SQL,
+        "investigation_due_at < :now",
+    ),
+    ("ix_complaint_waiting", WAITING_SQL, ""),
+    ("ix_complaint_waiting", WAITING_SQL, "waiting_since < :long_ago"),
+)
 
-    def tally(condition):
-        return func.sum(case((condition, 1), else_=0))
 
-    stmt = select(
-        func.count(),
-        tally(Complaint.urgent),
-        tally(queue.ack_overdue_condition(now)),
-        tally(queue.investigation_overdue_condition(now)),
-        tally(Complaint.waiting_since.is_not(None)),
-        tally(Complaint.waiting_since < long_ago),
-    ).where(_in_scope(period), Complaint.status.in_(OPEN_STATUSES))
-    values = db.session.execute(stmt).one()
-    keys = ("open", "urgent_open", "ack_overdue", "investigation_overdue", "waiting")
-    return dict(zip((*keys, "waiting_long"), (int(v or 0) for v in values), strict=True))
+def _workload_figures(
+    period: Period | None, now: datetime, by_status: dict[tuple, list[int]]
+) -> dict[str, int]:
+    """Open cases received in the period, as of ``now``. How many are open, and open and
+    urgent, comes from the complaints by status (``by_status``, already counted); those past
+    a deadline or waiting are counted in one query, each count through the partial index that
+    holds only its cases (models/complaint.py). The SQL is written out because it must say
+    each index's predicate in the index's own words for the planner to match them, and
+    because SQLite must be told the index (``INDEXED BY``): its planner prefers the index on
+    (status, received_at), which is not a covering one, and reads the table for every case."""
+    sqlite = dialect_name() == "sqlite"
+    subqueries = []
+    for index, predicate, moment in _WORKLOAD_COUNTS:
+        hint = f" INDEXED BY {index}" if sqlite else ""
+        conditions = [predicate, moment, "received_at >= :start", "received_at < :end"]
+        where = " AND ".join(f"({c})" for c in conditions if c)
+        # Every piece is a constant of this module or models/complaint.py; values are bound.
+        subqueries.append(f"(SELECT count(*) FROM complaint{hint} WHERE {where})")  # noqa: S608 # nosec B608
+    spanned = _periods_in(period)
+    stmt = text("SELECT " + ", ".join(subqueries)).bindparams(
+        *[
+            bindparam(name, value, type_=UTCDateTime())
+            for name, value in (
+                ("now", now),
+                ("long_ago", now - timedelta(days=WAITING_LONG_DAYS)),
+                ("start", spanned[0].start_utc),
+                ("end", spanned[-1].end_utc),
+            )
+        ]
+    )
+    values = [int(v or 0) for v in db.session.execute(stmt).one()]
+    open_counts = [by_status.get((s.value, ""), [0, 0]) for s in OPEN_STATUSES]
+    keys = ("ack_overdue", "investigation_overdue", "waiting", "waiting_long")
+    return {
+        "open": sum(n for n, _urgent in open_counts),
+        "urgent_open": sum(urgent for _n, urgent in open_counts),
+        **dict(zip(keys, values, strict=True)),
+    }
 
 
 def _clause_names() -> dict[str, tuple[str, bool]]:
@@ -467,7 +539,7 @@ def dashboard(period: Period | None, *, now: datetime | None = None) -> list[Tab
     complaints = _complaint_figures(period, counted)
     allegations = _allegation_figures(period, counted)
     durations = _duration_figures(period, counted)
-    workload = _workload_figures(period, now)
+    workload = _workload_figures(period, now, complaints["status"])
     names = _clause_names()
     clause_rows, share_rows = _clause_rows(
         names, allegations["clause"], allegations["clause_complaints"]

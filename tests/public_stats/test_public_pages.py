@@ -199,7 +199,10 @@ def test_no_body_reveals_a_hidden_figure(client, app, fixture_cases, name):
 
 def test_period_selector_lists_every_period_and_marks_the_current(client, fixture_cases):
     html = client.get("/stats").get_data(as_text=True)
-    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]*)</option>', html)
+    # The period selector's options (the page's foot has the language selector's too).
+    selector = html[html.index('name="period"') :]
+    selector = selector[: selector.index("</select>")]
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]*)</option>', selector)
     assert [o[0] for o in options] == [CURRENT, FIRST]
     # The newest complete period is shown unless another is asked for.
     assert [o[0] for o in options if o[1]] == [FIRST]

@@ -141,8 +141,7 @@ def test_the_page_costs_the_same_queries_however_many_cases(app, city, signed_in
             event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
-    empty = queries_for_page()
-    for day in range(1, 8):
+    def closed_case(day: int) -> None:
         make_case(
             at(f"2026-0{day % 6 + 1}-0{day} 12:00"),
             status=Status.CLOSED,
@@ -150,4 +149,12 @@ def test_the_page_costs_the_same_queries_however_many_cases(app, city, signed_in
             acknowledged=at(f"2026-0{day % 6 + 1}-0{day} 18:00"),
             closed=at(f"2026-0{day % 6 + 1}-2{day} 12:00"),
         )
-    assert queries_for_page() == empty
+
+    # With no measured case the percentiles need no second query (the amounts of a band).
+    empty = queries_for_page()
+    closed_case(1)
+    one = queries_for_page()
+    assert one <= empty + 1
+    for day in range(2, 8):
+        closed_case(day)
+    assert queries_for_page() == one
