@@ -30,12 +30,14 @@ from complaints_app.public.routes import (
     _remember_form,
 )
 from complaints_app.security import no_store
-from complaints_app.services import catalogue, drafts, filing
+from complaints_app.services import catalogue, drafts, filing, tracking
 from complaints_app.services.drafts import Draft
 from complaints_app.timeutil import city_today
 
 # The signed session holds only this random key; the answers are on the server.
 DRAFT_SESSION_KEY = "complaint_draft"
+# The one-time submission token of a form opened but not yet answered (no draft stored yet).
+OPENED_FORM_KEY = "complaint_opened"
 # A step opened from the check page goes back there once saved.
 RETURN_TO_CHECK = "check"
 
@@ -101,8 +103,9 @@ def _current_draft() -> Draft | None:
 
 
 def _blank_draft() -> Draft:
-    """What a step is checked against when this browser has no live draft (it expired)."""
-    return Draft(row=FormDraft(), token="")
+    """What a step is checked against when this browser has no live draft (not yet started,
+    or expired): it carries the submission token the form was opened with."""
+    return Draft(row=FormDraft(), token=session.get(OPENED_FORM_KEY) or "")
 
 
 def _form(draft: Draft, step: Step | None = None) -> ComplaintForm:
@@ -187,16 +190,18 @@ def _saved(draft: Draft | None, step: Step, answers: dict[str, list[str]], keep=
     """Record a completed step: in the browser's draft, or in a new one when it has none
     (it expired meanwhile: what was just entered is kept, the earlier answers are gone)."""
     if draft is None:
-        key, draft = drafts.start()
+        expired = session.get(DRAFT_SESSION_KEY) is not None
+        key, draft = drafts.start(token=session.pop(OPENED_FORM_KEY, None))
         session[DRAFT_SESSION_KEY] = key
         _remember_form(draft.token)
-        flash(
-            _(
-                "Your earlier answers were deleted because the form was left for more than "
-                "%(hours)s hours. What you just entered is kept.",
-                hours=current_app.config["FORM_DRAFT_IDLE_HOURS"],
+        if expired:
+            flash(
+                _(
+                    "Your earlier answers were deleted because the form was left for more "
+                    "than %(hours)s hours. What you just entered is kept.",
+                    hours=current_app.config["FORM_DRAFT_IDLE_HOURS"],
+                )
             )
-        )
     draft.answers.update(answers)
     if keep is not None:
         draft.keep = list(keep)
@@ -211,11 +216,19 @@ def new_complaint():
     """Start the guided form, or resume this browser's draft at its first unfinished step."""
     no_store()
     draft = _current_draft()
-    if draft is None:
-        key, draft = drafts.start()
-        session[DRAFT_SESSION_KEY] = key
-        _remember_form(draft.token)
-    return redirect(_url(_first_open(draft)), code=HTTPStatus.SEE_OTHER)
+    if draft is not None:
+        return redirect(_url(_first_open(draft)), code=HTTPStatus.SEE_OTHER)
+    _open_form()
+    return redirect(_url(ANSWER_STEPS[0]), code=HTTPStatus.SEE_OTHER)
+
+
+def _open_form() -> None:
+    """Give this browser the one-time submission token of a new form. No draft is stored
+    until the first page is answered: opening the form (a crawler, a curious visitor) writes
+    nothing; the token waits in the signed session."""
+    if not session.get(OPENED_FORM_KEY):
+        session[OPENED_FORM_KEY] = tracking.new_submission_token()
+    _remember_form(session[OPENED_FORM_KEY])
 
 
 @bp.route("/complaints/new/<step>", methods=["GET", "POST"])
@@ -229,7 +242,9 @@ def complaint_step(step: str):
         abort(HTTPStatus.NOT_FOUND)
     draft = _current_draft()
     if draft is None and request.method == "GET":
-        return redirect(url_for("public.new_complaint"), code=HTTPStatus.SEE_OTHER)
+        _open_form()
+        if current is not ANSWER_STEPS[0]:
+            return redirect(_url(ANSWER_STEPS[0]), code=HTTPStatus.SEE_OTHER)
     first = _first_open(draft) if draft is not None else ANSWER_STEPS[0]
     if STEPS.index(current) > STEPS.index(first) and (draft is not None or request.method == "GET"):
         return redirect(_url(first), code=HTTPStatus.SEE_OTHER)

@@ -50,14 +50,15 @@ def idle_limit() -> timedelta:
     return timedelta(hours=float(current_app.config["FORM_DRAFT_IDLE_HOURS"]))
 
 
-def start() -> tuple[str, Draft]:
-    """A new empty draft with a fresh submission token: the key for the browser's session,
-    and the draft. Drafts idle too long are purged on the way. Flushes."""
+def start(token: str | None = None) -> tuple[str, Draft]:
+    """A new empty draft with ``token`` (the one the form was opened with) or a fresh
+    submission token: the key for the browser's session, and the draft. Drafts idle too long
+    are purged on the way. Flushes."""
     purge_expired()
     key = secrets.token_urlsafe(KEY_BYTES)
     now = utcnow()
     row = FormDraft(key_hash=keyed_hash(HASH_PURPOSE, key), created_at=now, updated_at=now)
-    draft = Draft(row=row, token=tracking.new_submission_token())
+    draft = Draft(row=row, token=token or tracking.new_submission_token())
     _seal(draft)
     db.session.add(row)
     db.session.flush()

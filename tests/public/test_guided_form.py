@@ -268,7 +268,7 @@ def test_draft_idle_too_long_is_gone_and_purged(app, client, db):
     db.session.commit()
 
     response = client.get(STEP_URL.format("when-and-where"))
-    assert urlsplit(response.headers["Location"]).path == "/complaints/new"
+    assert urlsplit(response.headers["Location"]).path == STEP_URL.format("what-happened")
     assert _count(db, FormDraft) == 1  # the expired row waits for a purge
 
     result = app.test_cli_runner().invoke(args=["sessions", "purge"])
@@ -287,7 +287,23 @@ def test_starting_a_form_purges_other_expired_drafts(app, client, db):
     db.session.execute(update(FormDraft).values(updated_at=utcnow() - timedelta(days=3)))
     db.session.commit()
     open_form(client)
+    # Opening the form stores nothing; answering its first page starts the draft and sweeps
+    # the expired one away.
     assert _count(db, FormDraft) == 1
+    _fill(client, valid_complaint(), 1)
+    assert _count(db, FormDraft) == 1
+    assert db.session.execute(select(FormDraft.updated_at)).scalar_one() > utcnow() - timedelta(
+        hours=1
+    )
+
+
+def test_opening_the_form_stores_nothing(app, db):
+    for _ in range(3):
+        visitor = app.test_client()
+        page = visitor.get("/complaints/new", follow_redirects=True)
+        assert page.status_code == HTTPStatus.OK
+        assert "submission_token" in page.get_data(as_text=True)
+    assert _count(db, FormDraft) == 0
 
 
 def test_a_fresh_draft_is_kept_while_in_use(app, client, db):
@@ -421,7 +437,7 @@ def test_a_draft_sealed_under_a_removed_key_starts_the_form_again(app, client, d
     app.extensions.pop("complaints_keys", None)
     try:
         response = client.get(STEP_URL.format("your-account"))
-        assert urlsplit(response.headers["Location"]).path == "/complaints/new"
+        assert urlsplit(response.headers["Location"]).path == STEP_URL.format("what-happened")
     finally:
         app.config["ENCRYPTION_KEYS"] = old_keys
         app.extensions.pop("complaints_keys", None)
