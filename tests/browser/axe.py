@@ -40,6 +40,37 @@ def duplicate_ids(page) -> list[str]:
     return page.evaluate(DUPLICATE_IDS)
 
 
+SAME_NAMES = """() => {
+  const named = [];
+  for (const form of document.querySelectorAll('form')) {
+    for (const field of form.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      const name = [...(field.labels || [])].map(l => l.textContent.trim()).join(' ');
+      if (name) named.push([form, field, name]);
+    }
+  }
+  const clashes = new Set();
+  for (const [form, field, name] of named) {
+    const choice = field.type === 'radio' || field.type === 'checkbox';
+    for (const [otherForm, other, otherName] of named) {
+      const otherChoice = other.type === 'radio' || other.type === 'checkbox';
+      // Options of different questions may share words ("Yes", "No"); a field to type in
+      // must not share its name with anything else in its form.
+      if (other !== field && otherForm === form && otherName === name && !(choice && otherChoice)) {
+        clashes.add(name);
+      }
+    }
+  }
+  return [...clashes];
+}"""
+
+
+def ambiguous_labels(page) -> list[str]:
+    """Labels a field to type in shares with another field of its form: a person using a
+    screen reader or voice control cannot tell which is which (a translation can make two
+    English labels one, as "Email" and "Email address" can)."""
+    return page.evaluate(SAME_NAMES)
+
+
 def describe(where: str, found: list[dict]) -> str:
     """One block per violation: rule, impact, what it means, and every element it names."""
     lines = []

@@ -13,7 +13,6 @@ with Accept-Language, as a resident's browser would.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -47,9 +46,9 @@ from complaints_app.services import (
 )
 from complaints_app.services.public_statistics import PUBLIC_TABLES
 from complaints_app.services.statistics import TABLE_KEYS
-from tests.browser.axe import describe, duplicate_ids, violations
+from tests.browser.axe import ambiguous_labels, describe, duplicate_ids, violations
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, sign_in
-from tests.browser.test_journeys import fill_complaint
+from tests.browser.test_journeys import fill_complaint, translator
 from tests.browser.test_keyboard_and_width import NARROW, OVERFLOW
 from tests.helpers import FORM_STEPS, png_with_text, post_complaint, receipt_of
 from tests.ledger.conftest import Calendar, calendar  # noqa: F401 — a fixture used here
@@ -296,6 +295,8 @@ class Visits:
             self.problems.append("\n".join(r for r in reports if r))
         if twice := duplicate_ids(page):
             self.problems.append(f"{where}: ids used more than once: {', '.join(twice)}")
+        if same := ambiguous_labels(page):
+            self.problems.append(f"{where}: fields sharing a label: {', '.join(same)}")
         if (shown := page.evaluate("document.documentElement.lang")) != self.lang:
             self.problems.append(f"{where}: the page says it is in {shown!r}")
         self.shots.take(page, f"{getattr(who, 'value', who)} {path}")
@@ -403,45 +404,70 @@ def _path(app, rule, values) -> str:
         return url_for(rule.endpoint, **values, **QUERY.get(rule.endpoint, {}))
 
 
-def test_forms_showing_errors_have_no_axe_violations(new_context, samples, axe_source, shots):
-    """The complaint form sent empty, the sign-in form with a wrong password and sent empty,
-    the tracking form with a wrong code, and the page for an address that does not exist."""
-    page = new_context().new_page()
+@pytest.mark.parametrize("lang", ["en", "es", "pt"])
+def test_forms_showing_errors_have_no_axe_violations(
+    app, new_context, samples, axe_source, shots, lang
+):
+    """In each language: the complaint form's first step sent empty and its second with a
+    date in the future, its send page without the confirmation, the sign-in form sent empty
+    and with a wrong password, the tracking form with a wrong code, an advocate's form sent
+    empty, and the page for an address that does not exist."""
+    t = translator(app, lang)
+    browser = new_context(locale=lang, extra_http_headers={"Accept-Language": lang})
+    page = browser.new_page()
     problems = []
 
     def check(what: str) -> None:
+        assert page.evaluate("document.documentElement.lang") == lang, what
         found = violations(page, axe_source)
         if found:
-            problems.append(describe(what, found))
+            problems.append(describe(f"{what} in {lang}", found))
+        if same := ambiguous_labels(page):
+            problems.append(f"{what} in {lang}: fields sharing a label: {', '.join(same)}")
         shots.take(page, what)
 
     page.goto("/complaints/new")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name=t("Continue")).click()
     assert page.locator("#error-summary").is_visible()
     check("complaint form with errors")
-    fill_complaint(page)
-    page.get_by_label(re.compile("I understand that the office will read")).uncheck()
-    page.get_by_role("button", name="Send my complaint").click()
+    fill_complaint(page, t=t)
+    page.get_by_role("link", name=t("Back")).click()
+    page.get_by_role("link", name=t("Back")).click()
+    page.goto("/complaints/new/when-and-where")
+    page.get_by_label(t("When did it happen?")).fill("2999-01-01")
+    page.get_by_role("button", name=t("Continue")).click()
+    assert page.locator("#error-summary").is_visible()
+    check("complaint date in the future")
+    page.goto("/complaints/new/send")
+    page.get_by_role("button", name=t("Send my complaint")).click()
     assert page.locator("#error-summary").is_visible()
     check("complaint send page with errors")
 
     page.goto("/login")
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("main form button[type=submit]").click()
     assert page.locator("#error-summary").is_visible()
     check("sign-in form sent empty")
-    page.get_by_label("Email address").fill(samples.emails[Role.INTAKE])
-    page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("The email address or password is not right").is_visible()
+    page.locator("#email").fill(samples.emails[Role.INTAKE])
+    page.locator("#password").fill("not the password")
+    page.locator("main form button[type=submit]").click()
+    assert page.get_by_text(t("The email address or password is not right")).is_visible()
     check("sign-in form with a wrong password")
 
     page.goto("/track")
-    page.get_by_label("Case reference").fill(samples.values["reference"][0])
-    page.get_by_label("Tracking code").fill("AAAA-BBBB-CCCC")
-    page.get_by_role("button", name="Show my case").click()
+    page.get_by_label(t("Case reference")).fill(samples.values["reference"][0])
+    page.get_by_label(t("Tracking code")).fill("AAAA-BBBB-CCCC")
+    page.get_by_role("button", name=t("Show my case")).click()
     assert page.locator("#error-summary").is_visible()
     check("tracking form with a wrong code")
 
     page.goto("/no-such-page")
     check("page not found")
+
+    advocate = browser.new_page()
+    sign_in(advocate, samples.emails[Role.ADVOCATE])
+    page = advocate
+    page.goto("/org/complaints/new")
+    page.get_by_role("button", name=t("Send the complaint")).click()
+    assert page.locator("#error-summary").is_visible()
+    check("advocate's form sent empty")
     assert not problems, "\n\n".join(problems)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
+from flask_babel import force_locale, gettext
 from PIL import Image
 
 from complaints_app.models import Role
 from tests.browser.axe import describe, violations
 
-QUESTION = "Were you kept in custody after you should have been released"
 NARRATIVE = "I was kept overnight after bail was posted because of an ICE form."
 
 
@@ -54,77 +55,101 @@ def page_height(page, width: int = PHONE_WIDTH) -> int:
     return int(height)
 
 
-def continue_to(page, number: int) -> None:
+def english(msgid: str, **values) -> str:
+    return msgid % values if values else msgid
+
+
+def translator(app, lang: str) -> Callable[..., str]:
+    """The words a page in ``lang`` shows for an English message: what a resident reading
+    that language looks for on the page."""
+
+    def say(msgid: str, **values) -> str:
+        with app.test_request_context(), force_locale(lang):
+            return gettext(msgid, **values)
+
+    return say
+
+
+def continue_to(page, number: int, t=english) -> None:
     """Press Continue and wait for step ``number`` (1-based)."""
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
+    page.get_by_role("button", name=t("Continue")).click()
+    page.get_by_role("heading", level=1, name=t(STEP_HEADINGS[number - 1])).wait_for()
 
 
 def fill_complaint(
-    page, *, photo: bytes | None = None, anonymous: bool = False, on_step=None
+    page, *, photo: bytes | None = None, anonymous: bool = False, on_step=None, t=english
 ) -> None:
     """Go through the form's pages the way a resident would, with the mouse and the
     keyboard's typing, up to the send page with the confirmation ticked; nothing is sent
-    yet. ``on_step(number, heading)`` is called on each page once it is shown."""
+    yet. ``on_step(number, heading)`` is called on each page once it is shown. ``t`` gives
+    the words of the page's language."""
 
     def shown(number: int) -> None:
-        page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
-        assert page.get_by_text(f"Step {number} of 8").is_visible()
+        heading = t(STEP_HEADINGS[number - 1])
+        page.get_by_role("heading", level=1, name=heading).wait_for()
+        assert page.get_by_text(t("Step %(n)s of %(total)s", n=number, total=8)).is_visible()
         if on_step is not None:
             on_step(number, STEP_HEADINGS[number - 1])
 
     shown(1)
-    page.get_by_label(re.compile(QUESTION)).check()
-    group(page, "Is someone in custody right now").get_by_label("No").check()
-    continue_to(page, 2)
+    page.locator("input[name=what_happened][value=held_for_ice]").check()
+    group(
+        page, t("Is someone in custody right now because of an ICE hold or immigration warrant?")
+    ).get_by_label(t("No"), exact=True).check()
+    continue_to(page, 2, t)
     shown(2)
-    page.get_by_label("When did it happen?").fill((date.today() - timedelta(days=3)).isoformat())
-    page.get_by_label("Where did it happen?").fill("Central police station")
-    continue_to(page, 3)
+    page.get_by_label(t("When did it happen?")).fill((date.today() - timedelta(days=3)).isoformat())
+    page.get_by_label(t("Where did it happen?")).fill("Central police station")
+    continue_to(page, 3, t)
     shown(3)
-    page.get_by_label("The police department").check()
-    continue_to(page, 4)
+    page.get_by_label(t("The police department")).check()
+    continue_to(page, 4, t)
     shown(4)
-    page.get_by_label("Tell us what happened").fill(NARRATIVE)
-    continue_to(page, 5)
+    page.get_by_label(t("Tell us what happened")).fill(NARRATIVE)
+    continue_to(page, 5, t)
     shown(5)
     if photo is not None:
-        page.get_by_label("Photos or documents (optional)").set_input_files(
+        page.get_by_label(t("Photos or documents (optional)")).set_input_files(
             [{"name": "photo.png", "mimeType": "image/png", "buffer": photo}]
         )
-    continue_to(page, 6)
+    continue_to(page, 6, t)
     shown(6)
     if anonymous:
-        page.get_by_label("No, I want to stay anonymous").check()
+        page.get_by_label(t("No, I want to stay anonymous")).check()
     else:
-        page.get_by_label("Yes, you may contact me").check()
-        page.get_by_label("Your name (optional)").fill("Ana Example")
-        group(page, "How should we contact you?").get_by_label("Email").check()
-        page.get_by_label("Email address").fill("ana@example.org")
-        group(page, "Is it safe for us to contact you this way?").get_by_label(
-            "Yes, it is safe"
+        page.get_by_label(t("Yes, you may contact me")).check()
+        page.get_by_label(t("Your name (optional)")).fill("Ana Example")
+        group(page, t("How should we contact you?")).get_by_label(t("Email"), exact=True).check()
+        page.get_by_label(t("Email address")).fill("ana@example.org")
+        group(page, t("Is it safe for us to contact you this way?")).get_by_label(
+            t("Yes, it is safe")
         ).check()
-    continue_to(page, 7)
+    continue_to(page, 7, t)
     shown(7)
     if photo is not None:
         assert page.get_by_text("photo.png").is_visible()
     assert page.get_by_text(NARRATIVE).is_visible()
-    page.get_by_role("link", name="Continue").click()
+    page.get_by_role("link", name=t("Continue")).click()
     shown(8)
-    page.get_by_label(re.compile("I understand that the office will read")).check()
+    page.get_by_label(
+        t(
+            "I understand that the office will read what I wrote and may contact the "
+            "department involved, and that what I wrote is true as far as I know."
+        )
+    ).check()
 
 
-def receipt(page) -> tuple[str, str]:
-    page.get_by_role("heading", name="Your complaint was received").wait_for()
+def receipt(page, t=english) -> tuple[str, str]:
+    page.get_by_role("heading", name=t("Your complaint was received")).wait_for()
     return page.locator("#reference").inner_text(), page.locator("#tracking-code").inner_text()
 
 
-def open_case(page, reference: str, code: str) -> None:
+def open_case(page, reference: str, code: str, t=english) -> None:
     page.goto("/track")
-    page.get_by_label("Case reference").fill(reference)
-    page.get_by_label("Tracking code").fill(code)
-    page.get_by_role("button", name="Show my case").click()
-    page.get_by_role("heading", name=f"Your case {reference}").wait_for()
+    page.get_by_label(t("Case reference")).fill(reference)
+    page.get_by_label(t("Tracking code")).fill(code)
+    page.get_by_role("button", name=t("Show my case")).click()
+    page.get_by_role("heading", name=t("Your case %(ref)s", ref=reference)).wait_for()
 
 
 def assert_no_violations(page, axe_source: str, what: str) -> None:
@@ -177,23 +202,45 @@ def take_action(page, summary: str, button: str) -> None:
     page.wait_for_load_state()
 
 
-def test_office_takes_the_case_to_an_outcome_the_resident_reads(
-    new_context, staff_page, make_user, shots, axe_source
+def prefilled(page, summary: str) -> str:
+    """Unfold an action and read the message it offers to send."""
+    page.locator("summary", has_text=summary).click()
+    return page.locator("details[open] textarea").first.input_value()
+
+
+def test_spanish_resident_answers_the_office_and_reads_the_outcome_in_spanish(
+    app, new_context, staff_page, make_user, shots, axe_source
 ):
-    resident = new_context().new_page()
-    resident.goto("/complaints/new")
-    fill_complaint(resident, anonymous=True)
-    resident.get_by_role("button", name="Send my complaint").click()
-    reference, code = receipt(resident)
+    """Journeys 1 and 2 together: a resident reading Spanish files with a photo, the office
+    (working in English) acknowledges, asks a question, screens in, investigates and
+    approves; the resident answers the question and reads the outcome, in Spanish."""
+    es = translator(app, "es")
+    resident = new_context(locale="es", extra_http_headers={"Accept-Language": "es"}).new_page()
+    resident.goto("/")
+    resident.get_by_role("link", name=es("File a complaint")).first.click()
+    fill_complaint(resident, photo=small_png(), anonymous=True, t=es)
+    shots.take(resident, "send page in spanish")
+    resident.get_by_role("button", name=es("Send my complaint")).click()
+    reference, code = receipt(resident, es)
+    assert resident.evaluate("document.documentElement.lang") == "es"
+    assert_no_violations(resident, axe_source, "receipt in Spanish")
+    shots.take(resident, "receipt in spanish")
 
     investigator = make_user(Role.INVESTIGATOR)
     investigator_name = investigator.display_name
 
     intake, _ = staff_page(Role.INTAKE)
     open_staff_case(intake, reference)
-    shots.take(intake, "intake case")
-    take_action(intake, "Acknowledge", "Acknowledge")
+    assert "Español" in intake.locator(".summary-list").first.inner_text()
+    acknowledgement = prefilled(intake, "Acknowledge")
+    # Written for the complainant in their language, though intake works in English.
+    assert "queja" in acknowledgement.lower(), acknowledgement
+    intake.get_by_role("button", name="Acknowledge", exact=True).click()
     intake.get_by_text("acknowledged", exact=False).first.wait_for()
+    intake.locator("#message-text").fill("¿A qué hora salió de la cárcel?")
+    intake.get_by_label(re.compile("Wait for their answer")).check()
+    intake.get_by_role("button", name="Send message").click()
+    intake.get_by_text("Message sent.").wait_for()
     allegation = intake.locator(".allegation").first
     allegation.get_by_label("Clause confirmed").check()
     allegation.get_by_label("Reason for the change").fill("The form's answer fits 2(c).")
@@ -206,8 +253,21 @@ def test_office_takes_the_case_to_an_outcome_the_resident_reads(
     assert "Investigation" in intake.locator(".summary-list").first.inner_text()
     shots.take(intake, "screened in")
 
+    answering = new_context(locale="es", extra_http_headers={"Accept-Language": "es"}).new_page()
+    open_case(answering, reference, code, es)
+    assert answering.get_by_text(
+        es("The office is waiting for an answer. Read its latest message below and reply.")
+    ).is_visible()
+    assert answering.get_by_text("¿A qué hora salió de la cárcel?").is_visible()
+    answering.get_by_label(es("Your message or new information")).fill("Salí a las seis.")
+    answering.get_by_role("button", name=es("Send"), exact=True).click()
+    answering.get_by_text("Salí a las seis.").wait_for()
+    assert_no_violations(answering, axe_source, "tracked case in Spanish, after replying")
+    shots.take(answering, "reply sent in spanish")
+
     page, _ = staff_page(user=investigator)
     open_staff_case(page, reference)
+    assert page.get_by_text("Salí a las seis.").is_visible()
     page.get_by_label("Disposition").select_option("sustained")
     page.get_by_role("button", name="Save allegation 1").click()
     page.get_by_text("Allegation saved.").wait_for()
@@ -221,18 +281,30 @@ def test_office_takes_the_case_to_an_outcome_the_resident_reads(
     supervisor, _ = staff_page(Role.SUPERVISOR)
     open_staff_case(supervisor, reference)
     assert_no_violations(supervisor, axe_source, "case in review, as a supervisor")
-    take_action(supervisor, "Approve findings", "Approve findings and close")
+    outcome = prefilled(supervisor, "Approve findings")
+    assert "queja" in outcome.lower(), outcome
+    supervisor.get_by_role("button", name="Approve findings and close").click()
+    supervisor.wait_for_load_state()
     assert "Closed" in supervisor.locator(".summary-list").first.inner_text()
     shots.take(supervisor, "approved")
 
-    later = new_context().new_page()
-    open_case(later, reference, code)
-    status = later.get_by_role("heading", name=re.compile("Status:")).inner_text()
-    assert "Closed" in status or "closed" in status, status
-    assert later.get_by_text("Message from the").count() >= 2  # acknowledgement and outcome
-    assert later.get_by_text("This case is closed").is_visible()
-    assert_no_violations(later, axe_source, "closed case, as the resident")
-    shots.take(later, "outcome")
+    later = new_context(locale="es", extra_http_headers={"Accept-Language": "es"}).new_page()
+    open_case(later, reference, code, es)
+    assert later.evaluate("document.documentElement.lang") == "es"
+    assert later.get_by_role("heading", name=re.compile(es("Status:"))).is_visible()
+    office = es("Message from the %(office)s", office=app.config["OFFICE_NAME"])
+    assert later.get_by_text(office).count() >= 3  # acknowledgement, question and outcome
+    assert later.get_by_text(
+        es(
+            "This case is closed, so you can no longer send messages or files here. If "
+            "something new has happened, you can file a new complaint."
+        )
+    ).is_visible()
+    # The outcome reads as the supervisor sent it: in Spanish.
+    first_line = outcome.strip().splitlines()[0]
+    assert later.get_by_text(first_line, exact=False).first.is_visible()
+    assert_no_violations(later, axe_source, "closed case, as the resident, in Spanish")
+    shots.take(later, "outcome in spanish")
 
 
 def test_resident_journey_works_without_javascript(new_context, shots):
@@ -260,3 +332,72 @@ def test_resident_journey_works_without_javascript(new_context, shots):
     shots.take(page, "message sent without javascript")
     page.get_by_role("button", name="Close my case on this device").click()
     page.get_by_role("heading", name="Check your case").wait_for()
+
+
+def test_advocate_files_for_a_client_and_follows_the_case_on_the_dashboard(
+    app, db, staff_page, make_user, shots, axe_source
+):
+    """Journey 3, in Portuguese: an advocate files for a client, then follows the case on
+    the organisation's dashboard as the office acknowledges it and asks a question."""
+    pt = translator(app, "pt")
+    advocate = make_user(Role.ADVOCATE)
+    page, _ = staff_page(user=advocate, locale="pt", extra_http_headers={"Accept-Language": "pt"})
+    page.goto("/org/")
+    page.get_by_role("link", name=pt("File for a client")).first.click()
+    page.locator("input[name=what_happened][value=held_for_ice]").check()
+    group(
+        page, pt("Is someone in custody right now because of an ICE hold or immigration warrant?")
+    ).get_by_label(pt("No"), exact=True).check()
+    day = (date.today() - timedelta(days=2)).isoformat()
+    page.get_by_label(pt("When did it happen?")).fill(day)
+    page.get_by_label(pt("Where did it happen?")).fill("Central police station")
+    page.get_by_label(pt("The police department")).check()
+    page.get_by_label(pt("Tell us what happened")).fill(NARRATIVE)
+    page.get_by_label(pt("Only our organisation")).check()
+    page.get_by_label("Português", exact=True).check()
+    page.get_by_label(pt("In person")).check()
+    page.get_by_label(pt("On which day did the client agree?")).fill(day)
+    page.get_by_label(
+        pt(
+            "I confirm that the client agreed that our organisation files this complaint for "
+            "them, as stated above, and that what is written is true as far as we know."
+        )
+    ).check()
+    shots.take(page, "advocate form in portuguese")
+    page.get_by_role("button", name=pt("Send the complaint")).click()
+    page.get_by_role("heading", name=pt("The complaint was filed")).wait_for()
+    reference = page.locator("#reference").inner_text()
+    assert_no_violations(page, axe_source, "advocate's receipt in Portuguese")
+
+    page.goto("/org/")
+    row = page.get_by_role("row", name=re.compile(reference))
+    assert row.get_by_text(pt("No"), exact=True).is_visible()  # nobody waits on them yet
+    shots.take(page, "dashboard after filing")
+
+    intake, _ = staff_page(Role.INTAKE)
+    open_staff_case(intake, reference)
+    assert "Português" in intake.locator(".summary-list").first.inner_text()
+    take_action(intake, "Acknowledge", "Acknowledge")
+    intake.locator("#message-text").fill("Qual era o número da reserva?")
+    intake.get_by_label(re.compile("Wait for their answer")).check()
+    intake.get_by_role("button", name="Send message").click()
+    intake.get_by_text("Message sent.").wait_for()
+
+    page.goto("/org/")
+    row = page.get_by_role("row", name=re.compile(reference))
+    assert row.get_by_text(pt("Yes: the office asked a question")).is_visible()
+    page.get_by_label(pt("Only cases where the office waits for an answer")).check()
+    page.get_by_role("button", name=pt("Filter")).click()
+    assert page.get_by_role("link", name=reference).is_visible()
+    assert_no_violations(page, axe_source, "organisation dashboard in Portuguese")
+    shots.take(page, "dashboard waiting")
+    page.get_by_role("link", name=reference).click()
+    assert page.get_by_text("Qual era o número da reserva?").is_visible()
+    page.get_by_label(pt("Your message or new information")).fill("B-2026-0042.")
+    page.get_by_role("button", name=pt("Send"), exact=True).click()
+    page.get_by_text("B-2026-0042.").wait_for()
+    assert_no_violations(page, axe_source, "organisation's case page in Portuguese")
+    shots.take(page, "advocate replied")
+    page.goto("/org/")
+    row = page.get_by_role("row", name=re.compile(reference))
+    assert row.get_by_text(pt("No"), exact=True).is_visible()
