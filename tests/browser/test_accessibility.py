@@ -155,6 +155,7 @@ def samples(app, db, make_user, calendar: Calendar) -> Samples:  # noqa: F811
             ],
             "attachment_id": [investigated.attachments[0].id],
             "code": ["2c"],
+            "language": ["es"],
             "user_id": [investigator.id],
             "token": [issued.token],
             "filename": ["css/app.css"],
@@ -210,7 +211,7 @@ def _complaint_form_filled(visits: Visits):
     if page is None:
         page = visits.context().new_page()
         page.goto("/complaints/new")
-        fill_complaint(page)
+        fill_complaint(page, t=visits.words)
         visits.complaint_form_page = page
     return ANONYMOUS, page
 
@@ -234,9 +235,10 @@ class Visits:
     A page already checked is not checked again, except once for each role that has not yet
     been shown that rule's page."""
 
-    def __init__(self, new_context, samples: Samples, axe_source: str, shots, lang: str) -> None:
+    def __init__(self, new_context, samples: Samples, axe_source: str, shots, app, lang) -> None:
         self.new_context = new_context
         self.lang = lang
+        self.words = translator(app, lang)
         self.samples = samples
         self.axe_source = axe_source
         self.shots = shots
@@ -325,7 +327,7 @@ def _is_sign_in(location: str) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "es", "pt"])
 def test_every_page_has_no_axe_violations(app, db, new_context, samples, axe_source, shots, lang):
-    visits = Visits(new_context, samples, axe_source, shots, lang)
+    visits = Visits(new_context, samples, axe_source, shots, app, lang)
     needs_sample = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods:
