@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from PIL import Image
@@ -264,3 +267,21 @@ def error_summary(page: Element) -> list[tuple[str | None, str]]:
     if summary is None:
         return []
     return [(a.get("href"), a.text) for a in summary.find_all("a")]
+
+
+def sqlite_file_bytes(path: str | Path) -> bytes:
+    """The raw bytes of a SQLite database and its write-ahead log, read by a child process.
+
+    Never open a live database's files in this process: closing any descriptor of the file
+    drops every POSIX lock the process holds on it, SQLite's own included. A process that
+    opens the database later (a test's worker) then believes it is the only user, resets the
+    shared WAL index under this process's feet, and the database is corrupted."""
+    files = [str(p) for p in (Path(path), Path(f"{path}-wal")) if p.exists()]
+    read = (
+        "import sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    sys.stdout.buffer.write(open(name, 'rb').read())"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", read, *files], check=True, capture_output=True
+    ).stdout

@@ -20,6 +20,7 @@ from complaints_app.extensions import db
 from complaints_app.models import Allegation, Complaint
 from config import TestingConfig
 from tests.conftest import PG_SERVER, _postgres_database
+from tests.helpers import sqlite_file_bytes
 
 BACKENDS = ["sqlite", "postgresql"] if PG_SERVER else ["sqlite"]
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -125,8 +126,7 @@ def test_upgrade_seals_plain_free_text_and_the_app_reads_it(at_0007):
         # The plain columns' old pages are overwritten too, not just unlinked.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        path = Path(db.engine.url.database)
-        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        raw = sqlite_file_bytes(db.engine.url.database)
         assert b"TA-2026-0001" in raw
         for marker in MARKERS:
             assert marker.encode() not in raw, marker

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from tests.helpers import (
     post_complaint,
     receipt_of,
     sign_in_to_case,
+    sqlite_file_bytes,
     valid_complaint,
 )
 
@@ -68,8 +68,7 @@ def full_journey(app, client, db) -> str:
 def database_dump(app) -> bytes:
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        path = Path(url.database)
-        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        return sqlite_file_bytes(url.database)
     return subprocess.run(
         ["pg_dump", "-h", url.host, "-p", str(url.port or 5432), "-U", url.username, url.database],
         check=True,
