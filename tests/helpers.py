@@ -70,17 +70,6 @@ FORM_STEPS = (
         ),
     ),
 )
-# The title each of the form's eight pages shows, in order.
-STEP_TITLES = (
-    "What happened",
-    "When and where",
-    "Who was involved",
-    "Your account",
-    "Photos and documents",
-    "How we can reach you",
-    "Check your answers",
-    "Send your complaint",
-)
 STEP_URL = "/complaints/new/{}"
 CHECK_URL = "/complaints/new/check"
 SEND_URL = "/complaints/new/send"

@@ -14,7 +14,6 @@ from PIL import Image
 
 from complaints_app.models import Role
 from tests.browser.axe import describe, violations
-from tests.helpers import STEP_TITLES
 
 NARRATIVE = "I was kept overnight after bail was posted because of an ICE form."
 
@@ -31,6 +30,17 @@ def group(page, legend: str):
     return page.get_by_role("group", name=legend)
 
 
+# The form's pages in order: the heading each shows.
+STEP_HEADINGS = (
+    "What happened",
+    "When and where",
+    "Who was involved",
+    "Your account",
+    "Photos and documents",
+    "How we can reach you",
+    "Check your answers",
+    "Send your complaint",
+)
 PHONE_WIDTH = 375
 HEIGHT = "() => document.documentElement.scrollHeight"
 
@@ -63,7 +73,7 @@ def translator(app, lang: str) -> Callable[..., str]:
 def continue_to(page, number: int, t=english) -> None:
     """Press Continue and wait for step ``number`` (1-based)."""
     page.get_by_role("button", name=t("Continue")).click()
-    page.get_by_role("heading", level=1, name=t(STEP_TITLES[number - 1])).wait_for()
+    page.get_by_role("heading", level=1, name=t(STEP_HEADINGS[number - 1])).wait_for()
 
 
 def fill_complaint(
@@ -75,11 +85,11 @@ def fill_complaint(
     the words of the page's language."""
 
     def shown(number: int) -> None:
-        heading = t(STEP_TITLES[number - 1])
+        heading = t(STEP_HEADINGS[number - 1])
         page.get_by_role("heading", level=1, name=heading).wait_for()
         assert page.get_by_text(t("Step %(n)s of %(total)s", n=number, total=8)).is_visible()
         if on_step is not None:
-            on_step(number, STEP_TITLES[number - 1])
+            on_step(number, STEP_HEADINGS[number - 1])
 
     shown(1)
     page.locator("input[name=what_happened][value=held_for_ice]").check()
@@ -162,7 +172,7 @@ def test_resident_files_with_a_photo_and_tracks_the_case(new_context, shots, axe
     # Each page's height on a phone, for the record (the one-page form was 7,300 px).
     print(f"\nComplaint form page heights at {PHONE_WIDTH} px wide:")
     print("\n".join(heights))
-    assert len(heights) == len(STEP_TITLES)
+    assert len(heights) == len(STEP_HEADINGS)
     page.get_by_role("button", name="Send my complaint").click()
     reference, code = receipt(page)
     assert re.fullmatch(r"[A-Z]+-\d{4}-\d{4,}", reference)

@@ -10,11 +10,11 @@ from complaints_app.models import Role
 from tests.browser.conftest import WIDTHS
 from tests.browser.test_journeys import (
     NARRATIVE,
+    STEP_HEADINGS,
     fill_complaint,
     open_case,
     receipt,
 )
-from tests.helpers import STEP_TITLES
 from tests.staff.conftest import file_complaint
 
 FOCUS = """(css) => {
@@ -74,7 +74,7 @@ def test_resident_files_and_tracks_with_the_keyboard_alone(new_context, shots):
     def next_page(number: int) -> None:
         tab_to(page, "main .button--primary")
         page.keyboard.press("Enter")
-        page.get_by_role("heading", level=1, name=STEP_TITLES[number - 1]).wait_for()
+        page.get_by_role("heading", level=1, name=STEP_HEADINGS[number - 1]).wait_for()
 
     tab_to(page, "input[name=what_happened][value=held_for_ice]")
     page.keyboard.press("Space")
@@ -97,7 +97,7 @@ def test_resident_files_and_tracks_with_the_keyboard_alone(new_context, shots):
     # The Back link, by keyboard, goes to the previous page with its answer kept.
     tab_to(page, "a.back-link")
     page.keyboard.press("Enter")
-    page.get_by_role("heading", level=1, name=STEP_TITLES[5]).wait_for()
+    page.get_by_role("heading", level=1, name=STEP_HEADINGS[5]).wait_for()
     assert page.locator("input[name=contact_choice][value=anonymous]").is_checked()
     next_page(7)
     next_page(8)
