@@ -38,11 +38,12 @@ catalogues: $(MO_FILES)
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
 	@$(BIN)/pybabel -q compile -d $(TRANSLATIONS) -l $* -i $< -o $@
 
-# Extract every marked string, carry it into each language's catalogue (new and changed
+# Extract every marked string (templates/_macros too: by default pybabel skips folders whose
+# name starts with "_"), carry it into each language's catalogue (new and changed
 # strings arrive untranslated: no guess from a similar string) and compile.
 # `make translations LANG_NEW=fr` starts a new language's catalogue first.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-wrap --sort-by-file --ignore-dirs ".*" \
 	  --project "Trust Act complaints" -o $(TRANSLATIONS)/messages.pot .
 	$(if $(LANG_NEW),$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 	  --no-wrap -l $(LANG_NEW))

@@ -19,7 +19,8 @@ SPANISH_HELD_PROMPT = (
     "¿Lo mantuvieron bajo custodia después de que debían ponerlo en libertad, por una "
     "solicitud de retención de ICE o una orden de inmigración?"
 )
-NOTE_PT = "This text is not yet available in Português. It is shown in English."
+# The note is written in the reader's language.
+NOTE_PT = "Este texto ainda não está disponível em Português. Ele é mostrado em inglês."
 
 
 def _current(db, code: str) -> Clause:
@@ -258,7 +259,7 @@ def test_an_amended_clause_is_english_until_its_translation_is_checked_and_saved
     reader = app.test_client()
     policy = reader.get("/policy", headers={"Accept-Language": "es"}).get_data(as_text=True)
     section = parse_page(policy).find(id="clause-2c")
-    assert "This text is not yet available in Español. It is shown in English." in section.text
+    assert "Este texto todavía no está disponible en Español. Se muestra en inglés." in section.text
     assert "Amended title" in [e.text for e in section.find_all(lang="en")]
 
     form = admin_client.get("/admin/clauses/2c/es").get_data(as_text=True)

@@ -49,7 +49,11 @@ def _source_messages() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     method_map = [("complaints_app/**.py", "python"), ("templates/**.html", "jinja2")]
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, keywords=KEYWORDS
+        str(ROOT),
+        method_map,
+        keywords=KEYWORDS,
+        # Every folder but hidden ones: templates/_macros holds strings too.
+        directory_filter=lambda path: not Path(path).name.startswith("."),
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
